@@ -1,0 +1,317 @@
+package dev.o11yshop.observability;
+
+import java.io.UncheckedIOException;
+import java.net.ConnectException;
+import java.net.SocketTimeoutException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+
+import io.helidon.config.Config;
+import io.helidon.faulttolerance.CircuitBreaker;
+import io.helidon.faulttolerance.CircuitBreakerOpenException;
+import io.helidon.http.HeaderNames;
+import io.helidon.http.HeaderValues;
+import io.helidon.http.Method;
+import io.helidon.metrics.api.Counter;
+import io.helidon.metrics.api.Gauge;
+import io.helidon.metrics.api.Metrics;
+import io.helidon.metrics.api.Timer;
+import io.helidon.tracing.HeaderConsumer;
+import io.helidon.tracing.HeaderProvider;
+import io.helidon.tracing.Scope;
+import io.helidon.tracing.Span;
+import io.helidon.tracing.Tracer;
+import io.helidon.webclient.api.HttpClientRequest;
+import io.helidon.webclient.api.HttpClientResponse;
+import io.helidon.webclient.api.WebClient;
+
+/**
+ * The instrumented HTTP client for one downstream service ({@code peer}). Every attempt is a CLIENT span,
+ * child of the active span, whose context is injected as W3C {@code traceparent}/{@code tracestate}/{@code baggage};
+ * every attempt is counted in {@code http_client_requests_total} and timed. Calls are bounded by the caller's
+ * {@link Deadline}; only idempotent calls are retried, with jittered exponential backoff; and a circuit breaker
+ * per peer fails fast while the peer is failing, visible in {@code dependency_circuit_state}.
+ * <p>
+ * Answers below 500 are returned for the caller to interpret. Everything else, whether refused, 5xx, a timeout or
+ * an open circuit, is a {@link DownstreamException}.
+ */
+public final class DownstreamClient {
+    private static final MeterFamily<Counter> REQUESTS = MeterFamily.counter(
+            "http_client_requests_total", "HTTP requests to dependencies, by peer and status ('error': no response)",
+            "peer", "method", "status");
+    private static final MeterFamily<Timer> DURATION = MeterFamily.latencyHistogram(
+            "http_client_request_duration_seconds", "Time for a dependency to answer an HTTP request", "peer", "method");
+
+    private final String peer;
+    private final URI baseUri;
+    private final Settings settings;
+    private final Tracer tracer;
+    private final WebClient client;
+    private final CircuitBreaker breaker;
+
+    /**
+     * Timeouts, retries and circuit breaker of one peer.
+     *
+     * @param connectTimeout  time to open a connection
+     * @param callTimeout     longest wait for one answer (less if the deadline is nearer)
+     * @param maxAttempts     attempts of an idempotent call, first one included
+     * @param retryBackoff    base of the exponential backoff; each wait is random in [0, base * 2^n]
+     * @param breakerVolume   calls in the breaker's rolling window
+     * @param breakerErrorRatio percentage of failed calls in the window that opens the circuit
+     * @param breakerDelay    how long the circuit stays open before a trial call
+     */
+    public record Settings(Duration connectTimeout, Duration callTimeout, int maxAttempts, Duration retryBackoff,
+                           int breakerVolume, int breakerErrorRatio, Duration breakerDelay) {
+        /** Defaults, overridable under {@code client.*} in config ({@code CLIENT_CALL_TIMEOUT_MS}, ...). */
+        public static Settings from(Config config) {
+            Config client = config.get("client");
+            return new Settings(Duration.ofMillis(client.get("connect.timeout.ms").asLong().orElse(500L)),
+                                Duration.ofMillis(client.get("call.timeout.ms").asLong().orElse(1_000L)),
+                                client.get("max.attempts").asInt().orElse(3),
+                                Duration.ofMillis(client.get("retry.backoff.ms").asLong().orElse(25L)),
+                                client.get("breaker.volume").asInt().orElse(20),
+                                client.get("breaker.error.ratio").asInt().orElse(50),
+                                Duration.ofMillis(client.get("breaker.delay.ms").asLong().orElse(5_000L)));
+        }
+    }
+
+    public DownstreamClient(String peer, URI baseUri, Settings settings, Tracer tracer) {
+        this.peer = peer;
+        this.baseUri = baseUri;
+        this.settings = settings;
+        this.tracer = tracer;
+        this.client = WebClient.builder()
+                .baseUri(baseUri)
+                .connectTimeout(settings.connectTimeout())
+                .readTimeout(settings.callTimeout())
+                .followRedirects(false)
+                .build();
+        this.breaker = CircuitBreaker.builder()
+                .name(peer)
+                .volume(settings.breakerVolume())
+                .errorRatio(settings.breakerErrorRatio())
+                .delay(settings.breakerDelay())
+                .successThreshold(1)
+                .build();
+        Metrics.globalRegistry().getOrCreate(
+                Gauge.builder("dependency_circuit_state", breaker, DownstreamClient::stateValue)
+                        .description("Circuit breaker per dependency: 0 closed, 1 open, 2 half-open")
+                        .tags(Metrics.tags("peer", peer)));
+    }
+
+    public String peer() {
+        return peer;
+    }
+
+    public CircuitBreaker.State circuitState() {
+        return breaker.state();
+    }
+
+    /** GET, retried on failure. */
+    public DownstreamResponse get(String pathTemplate, Deadline deadline, String... pathParams) {
+        return call(Method.GET, pathTemplate, null, true, deadline, pathParams);
+    }
+
+    /**
+     * POST; retried only when {@code idempotent}, i.e. when the peer deduplicates it (by order id, say).
+     */
+    public DownstreamResponse post(String pathTemplate, Object body, boolean idempotent, Deadline deadline,
+                                   String... pathParams) {
+        return call(Method.POST, pathTemplate, body, idempotent, deadline, pathParams);
+    }
+
+    /** DELETE, retried on failure. */
+    public DownstreamResponse delete(String pathTemplate, Deadline deadline, String... pathParams) {
+        return call(Method.DELETE, pathTemplate, null, true, deadline, pathParams);
+    }
+
+    private DownstreamResponse call(Method method, String pathTemplate, Object body, boolean idempotent,
+                                    Deadline deadline, String... pathParams) {
+        String path = expand(pathTemplate, pathParams);
+        byte[] entity = body == null ? null : Json.bytes(body);
+        int attempts = idempotent ? Math.max(1, settings.maxAttempts()) : 1;
+        DownstreamException failure = null;
+        for (int attempt = 0; attempt < attempts; attempt++) {
+            if (attempt > 0 && !backoff(attempt, deadline)) {
+                break;
+            }
+            try {
+                int resend = attempt;
+                return breaker.invoke(() -> attempt(method, pathTemplate, path, entity, resend, deadline));
+            } catch (CircuitBreakerOpenException e) {
+                throw new DownstreamException(peer, DownstreamException.Kind.UNAVAILABLE, "circuit breaker is open", e);
+            } catch (DownstreamException e) {
+                failure = e;
+            }
+        }
+        throw failure != null ? failure
+                : new DownstreamException(peer, DownstreamException.Kind.TIMEOUT, "time budget spent before retry", null);
+    }
+
+    /** One HTTP exchange in its own CLIENT span; throws on anything the breaker should count as a failure. */
+    private DownstreamResponse attempt(Method method, String pathTemplate, String path, byte[] entity, int resendCount,
+                                       Deadline deadline) {
+        Duration timeout = min(settings.callTimeout(), deadline.remaining());
+        if (timeout.isZero()) {
+            throw new DownstreamException(peer, DownstreamException.Kind.TIMEOUT, "no time left in the request budget", null);
+        }
+        long start = System.nanoTime();
+        Span span = tracer.spanBuilder(method.text() + " " + pathTemplate)
+                .kind(Span.Kind.CLIENT)
+                .tag("http.request.method", method.text())
+                .tag("server.address", baseUri.getHost())
+                .tag("server.port", port(baseUri))
+                .tag("url.full", baseUri.resolve(path).toString())
+                .tag("url.template", pathTemplate)
+                .tag("peer.service", peer)
+                .start();
+        if (resendCount > 0) {
+            span.tag("http.request.resend_count", resendCount);
+        }
+        String statusLabel = "error";
+        try (Scope ignored = span.activate()) {
+            HttpClientRequest request = client.method(method).path(path).readTimeout(timeout);
+            Map<String, String> propagation = new LinkedHashMap<>();
+            tracer.inject(span.context(), HeaderProvider.empty(), new MapHeaders(propagation));
+            propagation.forEach((name, value) -> request.header(HeaderNames.create(name), value));
+            RequestId.current().ifPresent(id -> request.header(RequestId.HEADER, id));
+            try (HttpClientResponse response = entity == null
+                    ? request.request()
+                    : request.header(HeaderValues.CONTENT_TYPE_JSON).submit(entity)) {
+                int status = response.status().code();
+                statusLabel = LabelValues.status(status);
+                span.tag("http.response.status_code", status);
+                byte[] body = response.entity().as(byte[].class);
+                if (status >= 500) {
+                    span.status(Span.Status.ERROR);
+                    span.tag("error.type", Integer.toString(status));
+                    throw new DownstreamException(peer, DownstreamException.Kind.UNAVAILABLE,
+                                                  method.text() + " " + pathTemplate + " answered " + status, null);
+                }
+                span.end();
+                return new DownstreamResponse(status, body);
+            }
+        } catch (DownstreamException e) {
+            span.end(e);
+            throw e;
+        } catch (UncheckedIOException | IllegalStateException e) {
+            DownstreamException failure = classify(e);
+            span.tag("error.type", rootCause(e).getClass().getName());
+            span.end(failure);
+            throw failure;
+        } finally {
+            REQUESTS.labels(peer, method.text(), statusLabel).increment();
+            DURATION.labels(peer, method.text()).record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    private DownstreamException classify(RuntimeException e) {
+        Throwable root = rootCause(e);
+        if (root instanceof SocketTimeoutException) {
+            return new DownstreamException(peer, DownstreamException.Kind.TIMEOUT, "no answer in time", e);
+        }
+        String reason = root instanceof ConnectException ? "connection refused" : "connection failed: " + root.getClass().getSimpleName();
+        return new DownstreamException(peer, DownstreamException.Kind.UNAVAILABLE, reason, e);
+    }
+
+    /** Waits before retry {@code attempt}; false when the deadline would pass first. */
+    private boolean backoff(int attempt, Deadline deadline) {
+        long ceiling = settings.retryBackoff().toMillis() << Math.min(attempt - 1, 6);
+        long wait = ThreadLocalRandom.current().nextLong(ceiling + 1);
+        if (deadline.remaining().toMillis() <= wait) {
+            return false;
+        }
+        try {
+            Thread.sleep(wait);
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    private static String expand(String template, String... params) {
+        StringBuilder path = new StringBuilder(template.length() + 32);
+        int param = 0;
+        int i = 0;
+        while (i < template.length()) {
+            int open = template.indexOf('{', i);
+            if (open < 0) {
+                path.append(template, i, template.length());
+                break;
+            }
+            int close = template.indexOf('}', open);
+            path.append(template, i, open);
+            if (param >= params.length) {
+                throw new IllegalArgumentException("missing value for " + template.substring(open, close + 1));
+            }
+            path.append(URLEncoder.encode(params[param++], StandardCharsets.UTF_8));
+            i = close + 1;
+        }
+        return path.toString();
+    }
+
+    private static Throwable rootCause(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return root;
+    }
+
+    private static Duration min(Duration a, Duration b) {
+        return a.compareTo(b) <= 0 ? a : b;
+    }
+
+    private static int port(URI uri) {
+        return uri.getPort() > 0 ? uri.getPort() : "https".equals(uri.getScheme()) ? 443 : 80;
+    }
+
+    private static double stateValue(CircuitBreaker breaker) {
+        return switch (breaker.state()) {
+            case CLOSED -> 0;
+            case OPEN -> 1;
+            case HALF_OPEN -> 2;
+        };
+    }
+
+    /** Collects the propagation headers the tracer writes. */
+    private record MapHeaders(Map<String, String> headers) implements HeaderConsumer {
+        @Override
+        public void setIfAbsent(String key, String... values) {
+            headers.putIfAbsent(key, String.join(",", values));
+        }
+
+        @Override
+        public void set(String key, String... values) {
+            headers.put(key, String.join(",", values));
+        }
+
+        @Override
+        public Iterable<String> keys() {
+            return headers.keySet();
+        }
+
+        @Override
+        public Optional<String> get(String key) {
+            return Optional.ofNullable(headers.get(key));
+        }
+
+        @Override
+        public Iterable<String> getAll(String key) {
+            return get(key).stream().toList();
+        }
+
+        @Override
+        public boolean contains(String key) {
+            return headers.containsKey(key);
+        }
+    }
+}

@@ -1,0 +1,130 @@
+package dev.o11yshop.observability;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BooleanSupplier;
+
+import io.helidon.config.Config;
+import io.helidon.health.HealthCheck;
+import io.helidon.health.HealthCheckResponse;
+import io.helidon.health.HealthCheckType;
+import io.helidon.tracing.Tracer;
+import io.helidon.webserver.http.HttpRouting;
+import io.helidon.webserver.observe.ObserveFeature;
+import io.helidon.webserver.observe.health.HealthObserver;
+import io.helidon.webserver.observe.metrics.MetricsObserver;
+
+/**
+ * Everything a service needs from this module, built once in {@code Main} and handed to the routing: the
+ * telemetry setup, fault injection, request accounting, timed operations, and the pieces that go on each
+ * socket. {@link #api(HttpRouting.Builder)} and {@link #admin(HttpRouting.Builder)} are what tests use too,
+ * so in-memory, socket and production routing are the same.
+ */
+public final class Observability {
+    private final Telemetry telemetry;
+    private final FaultInjection faults;
+    private final InFlightRequests inFlight = new InFlightRequests();
+    private final Operations operations;
+    private final ObservabilityFilter filter;
+    private final AtomicBoolean accepting = new AtomicBoolean(true);
+    private final List<NamedCheck> readinessChecks = new ArrayList<>();
+
+    private Observability(Telemetry telemetry, Faults initialFaults) {
+        this.telemetry = telemetry;
+        this.faults = new FaultInjection(initialFaults);
+        this.operations = new Operations(telemetry.tracer());
+        this.filter = new ObservabilityFilter(telemetry.tracer(), inFlight);
+    }
+
+    /** Sets up telemetry for {@code service} and reads fault defaults ({@code FAULT_*}) from {@code config}. */
+    public static Observability create(ServiceInfo service, Config config) {
+        return new Observability(Telemetry.install(service), Faults.from(config));
+    }
+
+    /** Adds request observation, fault injection and problem responses to the API routing. */
+    public void api(HttpRouting.Builder routing) {
+        routing.addFilter(filter);
+        routing.addFilter(faults);
+        ProblemHandlers.register(routing);
+    }
+
+    /** Adds {@code /faults} and problem responses to the admin routing (metrics and health come from {@link #observe()}). */
+    public void admin(HttpRouting.Builder routing) {
+        routing.register("/faults", new FaultsService(faults));
+        ProblemHandlers.register(routing);
+    }
+
+    /** Adds a condition for readiness besides "not shutting down", e.g. a loaded catalog. */
+    public Observability readyWhen(String name, BooleanSupplier check) {
+        readinessChecks.add(new NamedCheck(name, check));
+        return this;
+    }
+
+    /** {@code /metrics} and {@code /health[/live|/ready]} for the admin socket. */
+    public ObserveFeature observe(String socket) {
+        HealthObserver health = HealthObserver.builder()
+                .useSystemServices(false)
+                .details(true)
+                .addCheck(check("accepting-requests", HealthCheckType.READINESS, accepting::get))
+                .addChecks(readinessChecks.stream()
+                                   .map(named -> check(named.name(), HealthCheckType.READINESS, named.check()))
+                                   .toArray(HealthCheck[]::new))
+                .addCheck(check("alive", HealthCheckType.LIVENESS, () -> true))
+                .build();
+        return ObserveFeature.builder()
+                .endpoint("/")
+                .sockets(List.of(socket))
+                .observersDiscoverServices(false)
+                .addObserver(MetricsObserver.create())
+                .addObserver(health)
+                .build();
+    }
+
+    /** Stops reporting ready, so load balancers stop sending traffic before the server stops. */
+    public void stopAccepting() {
+        accepting.set(false);
+    }
+
+    public Tracer tracer() {
+        return telemetry.tracer();
+    }
+
+    public Telemetry telemetry() {
+        return telemetry;
+    }
+
+    public Operations operations() {
+        return operations;
+    }
+
+    public FaultInjection faults() {
+        return faults;
+    }
+
+    public InFlightRequests inFlight() {
+        return inFlight;
+    }
+
+    private static HealthCheck check(String name, HealthCheckType type, BooleanSupplier up) {
+        return new HealthCheck() {
+            @Override
+            public HealthCheckType type() {
+                return type;
+            }
+
+            @Override
+            public String name() {
+                return name;
+            }
+
+            @Override
+            public HealthCheckResponse call() {
+                return HealthCheckResponse.builder().status(up.getAsBoolean()).build();
+            }
+        };
+    }
+
+    private record NamedCheck(String name, BooleanSupplier check) {
+    }
+}

@@ -1,0 +1,43 @@
+package dev.o11yshop.observability;
+
+import java.util.Optional;
+import java.util.UUID;
+import java.util.regex.Pattern;
+
+import io.helidon.http.HeaderName;
+import io.helidon.http.HeaderNames;
+import io.helidon.http.Headers;
+
+/**
+ * The {@code X-Request-ID} of a request: the caller's if it is a sane token, otherwise a new one. Anything
+ * else (too long, spaces, control characters) is replaced rather than echoed, so it cannot forge log lines.
+ */
+public final class RequestId {
+    /** The header carrying the id both ways. */
+    public static final HeaderName HEADER = HeaderNames.create("X-Request-ID");
+    /** MDC key and log field name. */
+    public static final String MDC_KEY = "request_id";
+
+    private static final Pattern SANE = Pattern.compile("[A-Za-z0-9._-]{1,64}");
+
+    private RequestId() {
+    }
+
+    /** The caller's id when it is sane, otherwise a fresh random one. */
+    public static String from(Headers headers) {
+        return headers.first(HEADER).filter(RequestId::isSane).orElseGet(RequestId::generate);
+    }
+
+    public static boolean isSane(String candidate) {
+        return candidate != null && SANE.matcher(candidate).matches();
+    }
+
+    static String generate() {
+        return UUID.randomUUID().toString();
+    }
+
+    /** The request id of the request being handled on this thread, if any. */
+    public static Optional<String> current() {
+        return Optional.ofNullable(org.slf4j.MDC.get(MDC_KEY));
+    }
+}

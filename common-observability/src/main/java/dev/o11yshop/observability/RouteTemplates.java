@@ -1,0 +1,118 @@
+package dev.o11yshop.observability;
+
+import java.util.Optional;
+
+import io.helidon.common.context.Context;
+import io.helidon.http.Method;
+import io.helidon.webserver.http.Handler;
+import io.helidon.webserver.http.HttpRoute;
+import io.helidon.webserver.http.HttpRouting;
+import io.helidon.webserver.http.HttpRules;
+import io.helidon.webserver.http.HttpService;
+import io.helidon.webserver.http.ServerRequest;
+
+/**
+ * Makes the route template of the matched route (e.g. {@code /api/orders/{orderId}}) known to the
+ * observability filter, which uses it as the {@code endpoint} label, the {@code http.route} span attribute
+ * and the server span name. Helidon 4.1.2 does not expose the matched pattern, so each handler is wrapped
+ * at registration time to record the full template in the request context. A request that matches no route
+ * records nothing and is reported as {@link #UNMATCHED}, which keeps the label bounded.
+ */
+public final class RouteTemplates {
+    /** Endpoint label of requests that matched no route (404 from routing). */
+    public static final String UNMATCHED = "unmatched";
+
+    private static final String CONTEXT_KEY = RouteTemplates.class.getName();
+
+    private RouteTemplates() {
+    }
+
+    /**
+     * An {@link HttpService} that registers {@code service} under {@code prefix}, recording templates.
+     * Use it as {@code routing.register(prefix, RouteTemplates.recorded(prefix, service))}; keep path
+     * parameters out of the prefix.
+     */
+    public static HttpService recorded(String prefix, HttpService service) {
+        return new HttpService() {
+            @Override
+            public void routing(HttpRules rules) {
+                service.routing(new RecordingRules(prefix, rules));
+            }
+
+            @Override
+            public void beforeStart() {
+                service.beforeStart();
+            }
+
+            @Override
+            public void afterStop() {
+                service.afterStop();
+            }
+        };
+    }
+
+    /** Registers {@code service} under {@code prefix} on {@code routing}, recording its route templates. */
+    public static void register(HttpRouting.Builder routing, String prefix, HttpService service) {
+        routing.register(prefix, recorded(prefix, service));
+    }
+
+    /** Template of the route that handled this request, if one matched. */
+    public static Optional<String> of(ServerRequest request) {
+        return of(request.context());
+    }
+
+    static Optional<String> of(Context context) {
+        return context.get(CONTEXT_KEY, String.class);
+    }
+
+    private static String join(String prefix, String pattern) {
+        if (pattern.isEmpty() || "/".equals(pattern)) {
+            return prefix.isEmpty() ? "/" : prefix;
+        }
+        return prefix + (pattern.startsWith("/") ? pattern : "/" + pattern);
+    }
+
+    /** Rules that wrap each path-pattern handler; the default get/post/... methods all funnel through here. */
+    private record RecordingRules(String prefix, HttpRules delegate) implements HttpRules {
+        @Override
+        public HttpRules register(HttpService... services) {
+            for (HttpService service : services) {
+                delegate.register(recorded(prefix, service));
+            }
+            return this;
+        }
+
+        @Override
+        public HttpRules register(String pathPattern, HttpService... services) {
+            for (HttpService service : services) {
+                delegate.register(pathPattern, recorded(join(prefix, pathPattern), service));
+            }
+            return this;
+        }
+
+        @Override
+        public HttpRules route(HttpRoute route) {
+            delegate.route(route);
+            return this;
+        }
+
+        @Override
+        public HttpRules route(Method method, String pathPattern, Handler handler) {
+            delegate.route(method, pathPattern, recording(join(prefix, pathPattern), handler));
+            return this;
+        }
+
+        @Override
+        public HttpRules route(Method method, Handler handler) {
+            delegate.route(method, recording(join(prefix, ""), handler));
+            return this;
+        }
+
+        private static Handler recording(String template, Handler handler) {
+            return (req, res) -> {
+                req.context().register(CONTEXT_KEY, template);
+                handler.handle(req, res);
+            };
+        }
+    }
+}

@@ -1,0 +1,36 @@
+package dev.o11yshop.payment;
+
+import java.math.BigDecimal;
+import java.time.Clock;
+
+import dev.o11yshop.observability.Logging;
+import dev.o11yshop.observability.Observability;
+import dev.o11yshop.observability.RouteTemplates;
+import dev.o11yshop.observability.ServiceInfo;
+import dev.o11yshop.observability.ShopServer;
+import io.helidon.config.Config;
+import io.helidon.webserver.http.HttpRouting;
+
+/**
+ * payment-service: authorizes card payments for orders.
+ */
+public final class Main {
+    static final String SERVICE_NAME = "payment-service";
+
+    private Main() {
+    }
+
+    public static void main(String[] args) {
+        Logging.init(SERVICE_NAME);
+        Config config = Config.create();
+        Observability observability = Observability.create(ServiceInfo.from(SERVICE_NAME, Main.class, config), config);
+        ShopServer.start(config, observability, routing -> routing(routing, observability, config, Clock.systemUTC()));
+    }
+
+    /** The API routes; used by {@link #main(String[])} and by the tests. */
+    static void routing(HttpRouting.Builder routing, Observability observability, Config config, Clock clock) {
+        BigDecimal fraudLimit = config.get("payment.fraud-limit").as(BigDecimal.class).orElse(FraudCheck.DEFAULT_LIMIT);
+        RouteTemplates.register(routing, "/api/payments",
+                                new PaymentService(clock, FraudCheck.amountLimit(fraudLimit), observability.operations()));
+    }
+}

@@ -1,0 +1,162 @@
+package dev.o11yshop.payment;
+
+import java.time.Clock;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.SequencedMap;
+import java.util.UUID;
+import java.util.concurrent.locks.Lock;
+import java.util.concurrent.locks.ReentrantLock;
+
+import dev.o11yshop.observability.Money;
+
+/**
+ * Authorises payments against a simulated issuer and keeps them in memory. Thread-safe.
+ *
+ * <p><b>Flow.</b> For an order not seen before: the {@link FraudCheck} given to the constructor
+ * runs first (a decline there is final), then the issuer answers by {@link TestCard}. Both
+ * outcomes are stored. The HTTP layer times or traces the fraud step by decorating the
+ * {@code FraudCheck} it passes in, so the check is observed exactly when it runs, and never for
+ * a replayed request.
+ *
+ * <p><b>Idempotency.</b> One payment per order id: a repeated request returns the stored payment
+ * (same id, same status) without a second fraud check or authorisation. A repeat that differs in
+ * amount, method or card (last four) is a {@link PaymentConflictException}, because returning the
+ * stored result would answer a question that was not asked.
+ *
+ * <p><b>Memory.</b> At most {@code capacity} payments are kept (default 100,000, a day of demo
+ * traffic at about one payment a second); beyond that the oldest is evicted, first in, first
+ * out. An evicted payment is no longer found, and its order id would be authorised afresh; an
+ * order-service retry comes within seconds, long before that.
+ *
+ * <p><b>Locking.</b> Requests for one order are serialised by a lock striped on the order id, so
+ * the fraud check runs outside any global lock; the indexes have their own short lock.
+ * {@link ReentrantLock} rather than {@code synchronized} so that Helidon's virtual threads are not
+ * pinned on Java 21.
+ */
+public final class PaymentAuthorizer {
+    public static final int DEFAULT_CAPACITY = 100_000;
+    private static final int ORDER_LOCK_STRIPES = 64;
+
+    private final Clock clock;
+    private final FraudCheck fraudCheck;
+    private final int capacity;
+    private final Lock[] orderLocks = new Lock[ORDER_LOCK_STRIPES];
+    private final Lock storeLock = new ReentrantLock();
+    // Both guarded by storeLock; byOrderId's insertion order is the eviction order.
+    private final SequencedMap<String, Payment> byOrderId = new LinkedHashMap<>();
+    private final Map<String, Payment> byPaymentId = new HashMap<>();
+
+    public PaymentAuthorizer(Clock clock, FraudCheck fraudCheck) {
+        this(clock, fraudCheck, DEFAULT_CAPACITY);
+    }
+
+    public PaymentAuthorizer(Clock clock, FraudCheck fraudCheck, int capacity) {
+        this.clock = Objects.requireNonNull(clock, "clock");
+        this.fraudCheck = Objects.requireNonNull(fraudCheck, "fraudCheck");
+        if (capacity < 1) {
+            throw new IllegalArgumentException("capacity must be at least 1");
+        }
+        this.capacity = capacity;
+        for (int i = 0; i < orderLocks.length; i++) {
+            orderLocks[i] = new ReentrantLock();
+        }
+    }
+
+    /**
+     * Authorises {@code amount} for {@code orderId}, or returns the payment already made for it.
+     * A decline is a normal result ({@link PaymentStatus#DECLINED}), not an exception.
+     *
+     * @throws PaymentConflictException if the order already has a payment for another request
+     * @throws IllegalArgumentException if the order id is blank or the amount not positive
+     */
+    public Payment authorize(String orderId, Money amount, PaymentMethod method, CardNumber card) {
+        Objects.requireNonNull(orderId, "orderId");
+        Objects.requireNonNull(amount, "amount");
+        Objects.requireNonNull(method, "method");
+        Objects.requireNonNull(card, "card");
+        if (orderId.isBlank()) {
+            throw new IllegalArgumentException("orderId must not be blank");
+        }
+        if (!amount.isPositive()) {
+            throw new IllegalArgumentException("amount must be positive");
+        }
+        Lock orderLock = orderLocks[Math.floorMod(orderId.hashCode(), orderLocks.length)];
+        orderLock.lock();
+        try {
+            Payment existing = findByOrderId(orderId);
+            if (existing != null) {
+                return requireSameRequest(existing, amount, method, card);
+            }
+            Payment payment = decide(orderId, amount, method, card);
+            store(payment);
+            return payment;
+        } finally {
+            orderLock.unlock();
+        }
+    }
+
+    public Optional<Payment> find(String paymentId) {
+        storeLock.lock();
+        try {
+            return Optional.ofNullable(byPaymentId.get(paymentId));
+        } finally {
+            storeLock.unlock();
+        }
+    }
+
+    /** Number of payments currently kept; never more than the capacity. */
+    public int size() {
+        storeLock.lock();
+        try {
+            return byOrderId.size();
+        } finally {
+            storeLock.unlock();
+        }
+    }
+
+    private Payment decide(String orderId, Money amount, PaymentMethod method, CardNumber card) {
+        FraudVerdict verdict = fraudCheck.assess(amount);
+        DeclineReason reason = verdict.approved() ? card.testCard().issuerDecline() : verdict.declineReason();
+        PaymentStatus status = reason == null ? PaymentStatus.AUTHORIZED : PaymentStatus.DECLINED;
+        String paymentId = "pay_" + UUID.randomUUID().toString().replace("-", "");
+        return new Payment(paymentId, orderId, amount, method, status, reason, card.lastFour(), clock.instant());
+    }
+
+    private static Payment requireSameRequest(Payment existing, Money amount, PaymentMethod method, CardNumber card) {
+        String differs = !existing.amount().equals(amount) ? "amount"
+                : existing.method() != method ? "payment method"
+                : !existing.cardLastFour().equals(card.lastFour()) ? "card"
+                : null;
+        if (differs != null) {
+            throw new PaymentConflictException(
+                    "order " + existing.orderId() + " already has a payment with a different " + differs);
+        }
+        return existing;
+    }
+
+    private Payment findByOrderId(String orderId) {
+        storeLock.lock();
+        try {
+            return byOrderId.get(orderId);
+        } finally {
+            storeLock.unlock();
+        }
+    }
+
+    private void store(Payment payment) {
+        storeLock.lock();
+        try {
+            byOrderId.put(payment.orderId(), payment);
+            byPaymentId.put(payment.paymentId(), payment);
+            while (byOrderId.size() > capacity) {
+                byPaymentId.remove(byOrderId.pollFirstEntry().getValue().paymentId());
+            }
+        } finally {
+            storeLock.unlock();
+        }
+    }
+}
