@@ -20,11 +20,12 @@ final class HttpServerMetrics {
             "method", "endpoint", "status");
     private final MeterFamily<Timer> duration = MeterFamily.latencyHistogram(
             "http_request_duration_seconds", "Time to serve an HTTP request", "method", "endpoint");
-    private final Map<String, AtomicInteger> inProgress = new ConcurrentHashMap<>();
+    // Static like the registry it feeds: a second filter in the same JVM (tests) must feed the same gauge.
+    private static final Map<String, AtomicInteger> IN_PROGRESS = new ConcurrentHashMap<>();
 
     /** Marks a request of {@code method} as started; returns the counter to decrement when it ends. */
     AtomicInteger started(String method) {
-        AtomicInteger counter = inProgress.computeIfAbsent(method, HttpServerMetrics::inProgressGauge);
+        AtomicInteger counter = IN_PROGRESS.computeIfAbsent(method, HttpServerMetrics::inProgressGauge);
         counter.incrementAndGet();
         return counter;
     }
