@@ -7,19 +7,17 @@ import java.util.function.BooleanSupplier;
 import io.helidon.http.Status;
 import io.helidon.metrics.api.Gauge;
 import io.helidon.metrics.api.Metrics;
-import io.helidon.webserver.http.Filter;
-import io.helidon.webserver.http.FilterChain;
-import io.helidon.webserver.http.RoutingRequest;
-import io.helidon.webserver.http.RoutingResponse;
+import io.helidon.webserver.http.ServerRequest;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Fault injection for demos: the current {@link Faults}, applied as a filter on the API socket only (after
- * the observability filter, so injected failures are traced, counted and logged like real ones), and shown in
- * {@code fault_injection_active{fault}}. Changed at runtime through {@link FaultsService} on the admin port.
+ * Fault injection for demos: the current {@link Faults}, applied to matched API routes just before their
+ * handler (inside the observability filter, with the route known, so injected failures are traced, counted
+ * per route and logged like real ones), and shown in {@code fault_injection_active{fault}}. Changed at runtime
+ * through {@link FaultsService} on the admin port.
  */
-public final class FaultInjection implements Filter {
+public final class FaultInjection {
     private static final Logger LOG = LoggerFactory.getLogger(FaultInjection.class);
 
     private volatile Faults faults;
@@ -47,8 +45,8 @@ public final class FaultInjection implements Filter {
         logChange(newFaults);
     }
 
-    @Override
-    public void filter(FilterChain chain, RoutingRequest req, RoutingResponse res) {
+    /** Applies the current faults to the request about to be handled: delay it, fail it, or let it through. */
+    void apply(ServerRequest request) {
         Faults active = faults;
         if (active.unavailable()) {
             throw injected(Status.SERVICE_UNAVAILABLE_503, "injected-unavailable", "service is marked unavailable");
@@ -67,7 +65,6 @@ public final class FaultInjection implements Filter {
             throw injected(Status.INTERNAL_SERVER_ERROR_500, "injected-error", "fault injection (errorRate "
                     + active.errorRate() + ")");
         }
-        chain.proceed();
     }
 
     private static ProblemException injected(Status status, String slug, String detail) {

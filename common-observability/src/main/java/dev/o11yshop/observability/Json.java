@@ -54,6 +54,15 @@ public final class Json {
      * @throws ProblemException 400 for an empty, malformed or mistyped body, 413 for one over {@link #MAX_BODY_BYTES}
      */
     public static <T> T read(ServerRequest request, Class<T> type) {
+        return parse(readBytes(request), type);
+    }
+
+    /**
+     * Reads the raw request body, for handlers that need the bytes too (to fingerprint them, say).
+     *
+     * @throws ProblemException 413 for a body over {@link #MAX_BODY_BYTES}
+     */
+    public static byte[] readBytes(ServerRequest request) {
         long declared = request.headers().contentLength().orElse(-1);
         if (declared > MAX_BODY_BYTES) {
             throw tooLarge();
@@ -67,7 +76,7 @@ public final class Json {
         if (body.length > MAX_BODY_BYTES) {
             throw tooLarge();
         }
-        return parse(body, type);
+        return body;
     }
 
     /** Parses a complete body, with the same errors as {@link #read(ServerRequest, Class)}. */

@@ -11,6 +11,7 @@ import io.helidon.health.HealthCheckResponse;
 import io.helidon.health.HealthCheckType;
 import io.helidon.tracing.Tracer;
 import io.helidon.webserver.http.HttpRouting;
+import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.observe.ObserveFeature;
 import io.helidon.webserver.observe.health.HealthObserver;
 import io.helidon.webserver.observe.metrics.MetricsObserver;
@@ -42,11 +43,18 @@ public final class Observability {
         return new Observability(Telemetry.install(service), Faults.from(config));
     }
 
-    /** Adds request observation, fault injection and problem responses to the API routing. */
+    /** Adds request observation and problem responses to the API routing. */
     public void api(HttpRouting.Builder routing) {
         routing.addFilter(filter);
-        routing.addFilter(faults);
         ProblemHandlers.register(routing);
+    }
+
+    /**
+     * Registers an API service under {@code prefix}: its route templates label metrics and name spans, and
+     * fault injection applies to its routes. Keep path parameters out of the prefix.
+     */
+    public void register(HttpRouting.Builder routing, String prefix, HttpService service) {
+        routing.register(prefix, RouteTemplates.recorded(prefix, service, faults::apply));
     }
 
     /** Adds {@code /faults} and problem responses to the admin routing (metrics and health come from {@link #observe()}). */

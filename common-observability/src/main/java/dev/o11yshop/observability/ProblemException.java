@@ -51,6 +51,11 @@ public class ProblemException extends RuntimeException {
         return new ProblemException(Status.CONFLICT_409, slug, title, detail, List.of());
     }
 
+    /** 422: the request was understood but the business said no (out of stock, payment declined). */
+    public static ProblemException unprocessable(String slug, String title, String detail) {
+        return new ProblemException(Status.UNPROCESSABLE_CONTENT_422, slug, title, detail, List.of());
+    }
+
     /** A downstream dependency cannot be used now (down, refusing, circuit open). */
     public static ProblemException dependencyUnavailable(String peer, String detail, Throwable cause) {
         return new ProblemException(Status.SERVICE_UNAVAILABLE_503, "dependency-unavailable",

@@ -46,6 +46,12 @@ public final class ProblemHandlers {
         write(req, res, exception.status(), exception.slug(), exception.title(), exception.detail(), exception.errors());
     }
 
+    /** The problem+json body for {@code exception} in the current request, for responses that are stored and replayed. */
+    public static byte[] body(ProblemException exception) {
+        return Json.bytes(problem(exception.status(), exception.slug(), exception.title(), exception.detail(),
+                                  exception.errors(), null));
+    }
+
     private static void problem(ServerRequest req, ServerResponse res, ProblemException exception) {
         send(req, res, exception);
     }
@@ -75,17 +81,22 @@ public final class ProblemHandlers {
 
     private static void write(ServerRequest req, ServerResponse res, Status status, String slug, String title,
                               String detail, List<Problem.FieldError> errors) {
-        SpanContext span = Span.current().getSpanContext();
-        Problem problem = new Problem(Problem.TYPE_BASE + slug,
-                                      title,
-                                      status.code(),
-                                      detail,
-                                      req.prologue().uriPath().rawPath(),
-                                      RequestId.current().orElse(null),
-                                      span.isValid() ? span.getTraceId() : null,
-                                      errors);
+        Problem problem = problem(status, slug, title, detail, errors, req.prologue().uriPath().rawPath());
         res.status(status);
         res.header(io.helidon.http.HeaderNames.CONTENT_TYPE, PROBLEM_JSON);
         res.send(Json.bytes(problem));
+    }
+
+    private static Problem problem(Status status, String slug, String title, String detail,
+                                   List<Problem.FieldError> errors, String instance) {
+        SpanContext span = Span.current().getSpanContext();
+        return new Problem(Problem.TYPE_BASE + slug,
+                           title,
+                           status.code(),
+                           detail,
+                           instance,
+                           RequestId.current().orElse(null),
+                           span.isValid() ? span.getTraceId() : null,
+                           errors);
     }
 }

@@ -1,6 +1,7 @@
 package dev.o11yshop.observability;
 
 import java.util.Optional;
+import java.util.function.Consumer;
 
 import io.helidon.common.context.Context;
 import io.helidon.http.Method;
@@ -33,10 +34,18 @@ public final class RouteTemplates {
      * parameters out of the prefix.
      */
     public static HttpService recorded(String prefix, HttpService service) {
+        return recorded(prefix, service, req -> { });
+    }
+
+    /**
+     * Like {@link #recorded(String, HttpService)}, and runs {@code beforeHandler} once the route is known and
+     * before its handler: the place for behaviour that must only affect matched routes, such as fault injection.
+     */
+    public static HttpService recorded(String prefix, HttpService service, Consumer<ServerRequest> beforeHandler) {
         return new HttpService() {
             @Override
             public void routing(HttpRules rules) {
-                service.routing(new RecordingRules(prefix, rules));
+                service.routing(new RecordingRules(prefix, rules, beforeHandler));
             }
 
             @Override
@@ -73,11 +82,12 @@ public final class RouteTemplates {
     }
 
     /** Rules that wrap each path-pattern handler; the default get/post/... methods all funnel through here. */
-    private record RecordingRules(String prefix, HttpRules delegate) implements HttpRules {
+    private record RecordingRules(String prefix, HttpRules delegate, Consumer<ServerRequest> beforeHandler)
+            implements HttpRules {
         @Override
         public HttpRules register(HttpService... services) {
             for (HttpService service : services) {
-                delegate.register(recorded(prefix, service));
+                delegate.register(recorded(prefix, service, beforeHandler));
             }
             return this;
         }
@@ -85,7 +95,7 @@ public final class RouteTemplates {
         @Override
         public HttpRules register(String pathPattern, HttpService... services) {
             for (HttpService service : services) {
-                delegate.register(pathPattern, recorded(join(prefix, pathPattern), service));
+                delegate.register(pathPattern, recorded(join(prefix, pathPattern), service, beforeHandler));
             }
             return this;
         }
@@ -108,9 +118,10 @@ public final class RouteTemplates {
             return this;
         }
 
-        private static Handler recording(String template, Handler handler) {
+        private Handler recording(String template, Handler handler) {
             return (req, res) -> {
                 req.context().register(CONTEXT_KEY, template);
+                beforeHandler.accept(req);
                 handler.handle(req, res);
             };
         }

@@ -24,6 +24,26 @@ public final class ShopServer {
     private ShopServer() {
     }
 
+    /** The API routes of a service, given its observability setup and configuration. */
+    @FunctionalInterface
+    public interface ApiRoutes {
+        void configure(HttpRouting.Builder routing, Observability observability, Config config);
+    }
+
+    /**
+     * The whole {@code main} of a service: logging, configuration (environment variables over
+     * {@code application.yaml}), telemetry, then {@link #start}.
+     *
+     * @param serviceName default {@code service.name}, the Maven module name
+     * @param mainClass   the service's main class; its jar manifest carries the version
+     */
+    public static WebServer run(String serviceName, Class<?> mainClass, ApiRoutes apiRoutes) {
+        Logging.init(serviceName);
+        Config config = Config.create();
+        Observability observability = Observability.create(ServiceInfo.from(serviceName, mainClass, config), config);
+        return start(config, observability, routing -> apiRoutes.configure(routing, observability, config));
+    }
+
     /**
      * Builds and starts the server; returns once both sockets are bound and {@code server_started} is logged.
      *

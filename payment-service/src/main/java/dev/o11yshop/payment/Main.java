@@ -3,10 +3,7 @@ package dev.o11yshop.payment;
 import java.math.BigDecimal;
 import java.time.Clock;
 
-import dev.o11yshop.observability.Logging;
 import dev.o11yshop.observability.Observability;
-import dev.o11yshop.observability.RouteTemplates;
-import dev.o11yshop.observability.ServiceInfo;
 import dev.o11yshop.observability.ShopServer;
 import io.helidon.config.Config;
 import io.helidon.webserver.http.HttpRouting;
@@ -21,16 +18,14 @@ public final class Main {
     }
 
     public static void main(String[] args) {
-        Logging.init(SERVICE_NAME);
-        Config config = Config.create();
-        Observability observability = Observability.create(ServiceInfo.from(SERVICE_NAME, Main.class, config), config);
-        ShopServer.start(config, observability, routing -> routing(routing, observability, config, Clock.systemUTC()));
+        ShopServer.run(SERVICE_NAME, Main.class, (routing, observability, config) ->
+                routing(routing, observability, config, Clock.systemUTC()));
     }
 
     /** The API routes; used by {@link #main(String[])} and by the tests. */
     static void routing(HttpRouting.Builder routing, Observability observability, Config config, Clock clock) {
-        BigDecimal fraudLimit = config.get("payment.fraud-limit").as(BigDecimal.class).orElse(FraudCheck.DEFAULT_LIMIT);
-        RouteTemplates.register(routing, "/api/payments",
-                                new PaymentService(clock, FraudCheck.amountLimit(fraudLimit), observability.operations()));
+        BigDecimal fraudLimit = config.get("payment.fraud.limit").as(BigDecimal.class).orElse(FraudCheck.DEFAULT_LIMIT);
+        observability.register(routing, "/api/payments",
+                               new PaymentService(clock, FraudCheck.amountLimit(fraudLimit), observability.operations()));
     }
 }

@@ -89,7 +89,7 @@ final class PaymentService implements HttpService {
                     .addKeyValue("card_last_four", payment.cardLastFour())
                     .addKeyValue("decline_reason", payment.declineReason().code())
                     .log("payment_declined");
-            throw new ProblemException(Status.create(402, "Payment Required"), "payment-declined", "Payment declined",
+            throw new ProblemException(Status.PAYMENT_REQUIRED_402, "payment-declined", "Payment declined",
                                        payment.declineReason().code(), List.of());
         }
         LOG.atInfo()

@@ -1,0 +1,163 @@
+package dev.o11yshop.systemtests;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+/**
+ * One service running as a real child JVM from its packaged jar, as a user runs it: ephemeral ports (learnt from
+ * its {@code server_started} log line), stdout to a file in the run directory, stopped with SIGTERM.
+ */
+final class ServiceProcess implements AutoCloseable {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+    private final String name;
+    private final Process process;
+    private final Path stdout;
+    private int port;
+    private int adminPort;
+
+    private ServiceProcess(String name, Process process, Path stdout) {
+        this.name = name;
+        this.process = process;
+        this.stdout = stdout;
+    }
+
+    /** Starts {@code module}'s jar with {@code env} and waits until it is ready. */
+    static ServiceProcess start(String module, Map<String, String> env, Path runDir) throws IOException, InterruptedException {
+        Path root = Path.of(System.getProperty("o11yshop.root", ".."));
+        Path jar = root.resolve(module).resolve("target").resolve(module + ".jar");
+        if (!Files.isRegularFile(jar)) {
+            throw new IllegalStateException(jar + " is missing: run `./mvnw package` (the reactor builds it before this module)");
+        }
+        Files.createDirectories(runDir);
+        Path stdout = runDir.resolve(module + ".log");
+        Path stderr = runDir.resolve(module + ".stderr.log");
+        String java = ProcessHandle.current().info().command().orElse("java");
+        List<String> command = new ArrayList<>(List.of(java, "-Xmx256m", "-XX:+UseSerialGC", "-jar", jar.toString()));
+        ProcessBuilder builder = new ProcessBuilder(command)
+                .redirectOutput(stdout.toFile())
+                .redirectError(stderr.toFile());
+        builder.environment().putAll(Map.of("PORT", "0", "ADMIN_PORT", "0", "LOG_FORMAT", "json"));
+        builder.environment().putAll(env);
+        ServiceProcess service = new ServiceProcess(module, builder.start(), stdout);
+        service.awaitStarted(Duration.ofSeconds(60));
+        service.awaitReady(Duration.ofSeconds(30));
+        return service;
+    }
+
+    String name() {
+        return name;
+    }
+
+    URI api() {
+        return URI.create("http://127.0.0.1:" + port);
+    }
+
+    URI admin() {
+        return URI.create("http://127.0.0.1:" + adminPort);
+    }
+
+    Path stdout() {
+        return stdout;
+    }
+
+    long pid() {
+        return process.pid();
+    }
+
+    /** Every stdout line so far, parsed; fails on a line that is not a JSON object. */
+    List<JsonNode> logLines() throws IOException {
+        List<JsonNode> lines = new ArrayList<>();
+        for (String line : Files.readAllLines(stdout)) {
+            if (line.isEmpty()) {
+                continue;
+            }
+            JsonNode node = JSON.readTree(line);
+            if (node == null || !node.isObject()) {
+                throw new AssertionError(name + " wrote a stdout line that is not a JSON object: " + line);
+            }
+            lines.add(node);
+        }
+        return lines;
+    }
+
+    String rawStdout() throws IOException {
+        return Files.readString(stdout);
+    }
+
+    /** GET on the admin socket. */
+    HttpResponse<String> adminGet(String path) throws IOException, InterruptedException {
+        return HTTP.send(HttpRequest.newBuilder(admin().resolve(path)).timeout(Duration.ofSeconds(5)).build(),
+                         HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** Sends SIGTERM and waits for the exit code. */
+    int stop(Duration timeout) throws InterruptedException {
+        process.destroy();
+        if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            process.destroyForcibly();
+            throw new AssertionError(name + " did not exit within " + timeout + " of SIGTERM");
+        }
+        return process.exitValue();
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        if (process.isAlive()) {
+            stop(Duration.ofSeconds(20));
+        }
+    }
+
+    private void awaitStarted(Duration timeout) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            Optional<JsonNode> started = logLines().stream()
+                    .filter(line -> "server_started".equals(line.path("message").asText()))
+                    .findFirst();
+            if (started.isPresent()) {
+                port = started.get().path("port").asInt();
+                adminPort = started.get().path("admin_port").asInt();
+                return;
+            }
+            if (!process.isAlive()) {
+                throw new IllegalStateException(name + " exited with " + process.exitValue() + " before starting:\n"
+                                                        + rawStdout());
+            }
+            Thread.sleep(100);
+        }
+        process.destroyForcibly();
+        throw new IllegalStateException(name + " logged no server_started within " + timeout + ":\n" + rawStdout());
+    }
+
+    private void awaitReady(Duration timeout) throws InterruptedException, IOException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        IOException last = null;
+        while (System.nanoTime() < deadline) {
+            try {
+                if (adminGet("/health/ready").statusCode() == 200) {
+                    return;
+                }
+            } catch (IOException e) {
+                last = e;
+            }
+            Thread.sleep(100);
+        }
+        throw new IllegalStateException(name + " not ready within " + timeout, last == null ? null : new UncheckedIOException(last));
+    }
+}
