@@ -59,6 +59,7 @@ public final class Observability {
 
     /** Adds {@code /faults} and problem responses to the admin routing (metrics and health come from {@link #observe()}). */
     public void admin(HttpRouting.Builder routing) {
+        routing.addFilter(RequestId.filter());
         routing.register("/faults", new FaultsService(faults));
         ProblemHandlers.register(routing);
     }

@@ -83,6 +83,8 @@ public final class ProblemHandlers {
                               String detail, List<Problem.FieldError> errors) {
         Problem problem = problem(status, slug, title, detail, errors, req.prologue().uriPath().rawPath());
         res.status(status);
+        // Helidon resets the response before an error handler runs, dropping the header the filter set.
+        RequestId.current().ifPresent(id -> res.header(RequestId.HEADER, id));
         res.header(io.helidon.http.HeaderNames.CONTENT_TYPE, PROBLEM_JSON);
         res.send(Json.bytes(problem));
     }

@@ -7,6 +7,8 @@ import java.util.regex.Pattern;
 import io.helidon.http.HeaderName;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Headers;
+import io.helidon.webserver.http.Filter;
+import org.slf4j.MDC;
 
 /**
  * The {@code X-Request-ID} of a request: the caller's if it is a sane token, otherwise a new one. Anything
@@ -36,8 +38,25 @@ public final class RequestId {
         return UUID.randomUUID().toString();
     }
 
+    /**
+     * A filter that gives every response of a socket its request id (and the MDC entry while it is handled),
+     * for sockets that the observability filter does not cover, such as the admin socket.
+     */
+    public static Filter filter() {
+        return (chain, req, res) -> {
+            String id = from(req.headers());
+            res.header(HEADER, id);
+            MDC.put(MDC_KEY, id);
+            try {
+                chain.proceed();
+            } finally {
+                MDC.remove(MDC_KEY);
+            }
+        };
+    }
+
     /** The request id of the request being handled on this thread, if any. */
     public static Optional<String> current() {
-        return Optional.ofNullable(org.slf4j.MDC.get(MDC_KEY));
+        return Optional.ofNullable(MDC.get(MDC_KEY));
     }
 }

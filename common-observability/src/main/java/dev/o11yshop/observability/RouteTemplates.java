@@ -100,10 +100,11 @@ public final class RouteTemplates {
             return this;
         }
 
+        /** Covers {@code any(...)} and hand-built routes, whose path pattern cannot be read back: refuse them. */
         @Override
         public HttpRules route(HttpRoute route) {
-            delegate.route(route);
-            return this;
+            throw new UnsupportedOperationException("register API routes with an HTTP method and a path pattern "
+                                                            + "(get/post/put/delete), so their route template is known");
         }
 
         @Override

@@ -73,7 +73,7 @@ public final class PaymentAuthorizer {
      * @throws PaymentConflictException if the order already has a payment for another request
      * @throws IllegalArgumentException if the order id is blank or the amount not positive
      */
-    public Payment authorize(String orderId, Money amount, PaymentMethod method, CardNumber card) {
+    public Authorization authorize(String orderId, Money amount, PaymentMethod method, CardNumber card) {
         Objects.requireNonNull(orderId, "orderId");
         Objects.requireNonNull(amount, "amount");
         Objects.requireNonNull(method, "method");
@@ -89,14 +89,23 @@ public final class PaymentAuthorizer {
         try {
             Payment existing = findByOrderId(orderId);
             if (existing != null) {
-                return requireSameRequest(existing, amount, method, card);
+                return new Authorization(requireSameRequest(existing, amount, method, card), true);
             }
             Payment payment = decide(orderId, amount, method, card);
             store(payment);
-            return payment;
+            return new Authorization(payment, false);
         } finally {
             orderLock.unlock();
         }
+    }
+
+    /**
+     * The payment for an authorization request.
+     *
+     * @param replayed true when the order already had this payment and nothing new was decided (not to be
+     *                 counted again)
+     */
+    public record Authorization(Payment payment, boolean replayed) {
     }
 
     public Optional<Payment> find(String paymentId) {

@@ -60,15 +60,17 @@ final class PaymentService implements HttpService {
         ValidPayment valid = request.validate();
         String method = valid.method().wireName();
         long start = System.nanoTime();
-        Payment payment;
+        PaymentAuthorizer.Authorization authorization;
         try {
-            payment = operations.call("authorize_payment", span -> {
+            authorization = operations.call("authorize_payment", span -> {
                 span.tag("order.id", valid.orderId());
                 span.tag("payment.method", method);
                 span.tag("payment.card_last_four", valid.card().lastFour());
-                Payment result = authorizer.authorize(valid.orderId(), valid.amount(), valid.method(), valid.card());
-                span.tag("payment.id", result.paymentId());
-                span.tag("payment.status", result.status().name());
+                PaymentAuthorizer.Authorization result =
+                        authorizer.authorize(valid.orderId(), valid.amount(), valid.method(), valid.card());
+                span.tag("payment.id", result.payment().paymentId());
+                span.tag("payment.status", result.payment().status().name());
+                span.tag("payment.replayed", result.replayed());
                 return result;
             });
         } catch (PaymentConflictException e) {
@@ -79,7 +81,10 @@ final class PaymentService implements HttpService {
         } finally {
             AUTHORIZATION.labels(method).record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
         }
-        PAYMENTS.labels(payment.status().name().toLowerCase(Locale.ROOT), method).increment();
+        Payment payment = authorization.payment();
+        if (!authorization.replayed()) {
+            PAYMENTS.labels(payment.status().name().toLowerCase(Locale.ROOT), method).increment();
+        }
 
         if (payment.status() == PaymentStatus.DECLINED) {
             LOG.atInfo()

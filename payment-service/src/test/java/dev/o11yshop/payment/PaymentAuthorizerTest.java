@@ -51,7 +51,7 @@ class PaymentAuthorizerTest {
             "4000000000009995, DECLINED,   INSUFFICIENT_FUNDS",
     })
     void testCardsGetTheirContractedOutcome(String number, PaymentStatus status, DeclineReason reason) {
-        Payment payment = authorizer.authorize("ord-1", AMOUNT, PaymentMethod.CARD, CardNumber.parse(number));
+        Payment payment = authorizer.authorize("ord-1", AMOUNT, PaymentMethod.CARD, CardNumber.parse(number)).payment();
 
         assertThat(payment.status(), is(status));
         assertThat(payment.declineReason(), is(reason));
@@ -67,7 +67,7 @@ class PaymentAuthorizerTest {
 
     @Test
     void fraudCheckDeclinesAboveTheLimitEvenForTheGoodTestCard() {
-        Payment payment = authorizer.authorize("ord-1", Money.of("10000.01", "USD"), PaymentMethod.CARD, VISA);
+        Payment payment = authorizer.authorize("ord-1", Money.of("10000.01", "USD"), PaymentMethod.CARD, VISA).payment();
 
         assertThat(payment.status(), is(PaymentStatus.DECLINED));
         assertThat(payment.declineReason(), is(DeclineReason.FRAUD_SUSPECTED));
@@ -76,7 +76,7 @@ class PaymentAuthorizerTest {
     @Test
     void fraudDeclineTakesPrecedenceOverTheIssuer() {
         Payment payment = authorizer.authorize(
-                "ord-1", Money.of("20000", "USD"), PaymentMethod.CARD, CardNumber.parse("4000000000009995"));
+                "ord-1", Money.of("20000", "USD"), PaymentMethod.CARD, CardNumber.parse("4000000000009995")).payment();
 
         assertThat(payment.declineReason(), is(DeclineReason.FRAUD_SUSPECTED));
     }
@@ -85,15 +85,15 @@ class PaymentAuthorizerTest {
     void usesTheInjectedFraudCheck() {
         PaymentAuthorizer strict = new PaymentAuthorizer(CLOCK, FraudCheck.amountLimit(new BigDecimal("50")));
 
-        assertThat(strict.authorize("ord-1", AMOUNT, PaymentMethod.CARD, VISA).declineReason(),
+        assertThat(strict.authorize("ord-1", AMOUNT, PaymentMethod.CARD, VISA).payment().declineReason(),
                 is(DeclineReason.FRAUD_SUSPECTED));
     }
 
     @Test
     void repeatedRequestReturnsTheStoredPaymentWithoutReauthorizing() {
-        Payment first = authorizer.authorize("ord-1", AMOUNT, PaymentMethod.CARD, VISA);
+        Payment first = authorizer.authorize("ord-1", AMOUNT, PaymentMethod.CARD, VISA).payment();
         Payment again = authorizer.authorize(
-                "ord-1", Money.of("59.980", "USD"), PaymentMethod.CARD, CardNumber.parse("4111-1111-1111-1111"));
+                "ord-1", Money.of("59.980", "USD"), PaymentMethod.CARD, CardNumber.parse("4111-1111-1111-1111")).payment();
 
         assertThat(again, sameInstance(first));
         assertThat(fraudChecks.get(), is(1));
@@ -103,8 +103,8 @@ class PaymentAuthorizerTest {
     @Test
     void declinedPaymentsAreStoredAndReplayedToo() {
         CardNumber declining = CardNumber.parse("4000000000000002");
-        Payment first = authorizer.authorize("ord-1", AMOUNT, PaymentMethod.CARD, declining);
-        Payment again = authorizer.authorize("ord-1", AMOUNT, PaymentMethod.CARD, declining);
+        Payment first = authorizer.authorize("ord-1", AMOUNT, PaymentMethod.CARD, declining).payment();
+        Payment again = authorizer.authorize("ord-1", AMOUNT, PaymentMethod.CARD, declining).payment();
 
         assertThat(again, sameInstance(first));
         assertThat(authorizer.find(first.paymentId()).map(Payment::status), is(Optional.of(PaymentStatus.DECLINED)));
@@ -113,30 +113,30 @@ class PaymentAuthorizerTest {
 
     @Test
     void sameOrderWithAnotherAmountIsAConflict() {
-        Payment first = authorizer.authorize("ord-1", AMOUNT, PaymentMethod.CARD, VISA);
+        Payment first = authorizer.authorize("ord-1", AMOUNT, PaymentMethod.CARD, VISA).payment();
 
         PaymentConflictException e = assertThrows(PaymentConflictException.class,
-                () -> authorizer.authorize("ord-1", Money.of("59.99", "USD"), PaymentMethod.CARD, VISA));
+                () -> authorizer.authorize("ord-1", Money.of("59.99", "USD"), PaymentMethod.CARD, VISA).payment());
         assertThat(e.getMessage(), is("order ord-1 already has a payment with a different amount"));
         assertThrows(PaymentConflictException.class,
-                () -> authorizer.authorize("ord-1", Money.of("59.98", "EUR"), PaymentMethod.CARD, VISA));
+                () -> authorizer.authorize("ord-1", Money.of("59.98", "EUR"), PaymentMethod.CARD, VISA).payment());
         assertThat(authorizer.find(first.paymentId()), is(Optional.of(first)));
         assertThat(authorizer.size(), is(1));
     }
 
     @Test
     void sameOrderWithAnotherCardIsAConflict() {
-        authorizer.authorize("ord-1", AMOUNT, PaymentMethod.CARD, VISA);
+        authorizer.authorize("ord-1", AMOUNT, PaymentMethod.CARD, VISA).payment();
 
         PaymentConflictException e = assertThrows(PaymentConflictException.class,
-                () -> authorizer.authorize("ord-1", AMOUNT, PaymentMethod.CARD, CardNumber.parse("5555555555554444")));
+                () -> authorizer.authorize("ord-1", AMOUNT, PaymentMethod.CARD, CardNumber.parse("5555555555554444")).payment());
         assertThat(e.getMessage(), is("order ord-1 already has a payment with a different card"));
     }
 
     @Test
     void differentOrdersGetDifferentPayments() {
-        Payment a = authorizer.authorize("ord-1", AMOUNT, PaymentMethod.CARD, VISA);
-        Payment b = authorizer.authorize("ord-2", AMOUNT, PaymentMethod.CARD, VISA);
+        Payment a = authorizer.authorize("ord-1", AMOUNT, PaymentMethod.CARD, VISA).payment();
+        Payment b = authorizer.authorize("ord-2", AMOUNT, PaymentMethod.CARD, VISA).payment();
 
         assertThat(a.paymentId().equals(b.paymentId()), is(false));
         assertThat(fraudChecks.get(), is(2));
@@ -150,13 +150,13 @@ class PaymentAuthorizerTest {
     @Test
     void rejectsInvalidRequests() {
         assertThrows(IllegalArgumentException.class,
-                () -> authorizer.authorize(" ", AMOUNT, PaymentMethod.CARD, VISA));
+                () -> authorizer.authorize(" ", AMOUNT, PaymentMethod.CARD, VISA).payment());
         assertThrows(IllegalArgumentException.class,
-                () -> authorizer.authorize("ord-1", Money.of("0", "USD"), PaymentMethod.CARD, VISA));
+                () -> authorizer.authorize("ord-1", Money.of("0", "USD"), PaymentMethod.CARD, VISA).payment());
         assertThrows(IllegalArgumentException.class,
-                () -> authorizer.authorize("ord-1", Money.of("-1", "USD"), PaymentMethod.CARD, VISA));
+                () -> authorizer.authorize("ord-1", Money.of("-1", "USD"), PaymentMethod.CARD, VISA).payment());
         assertThrows(NullPointerException.class,
-                () -> authorizer.authorize("ord-1", AMOUNT, PaymentMethod.CARD, null));
+                () -> authorizer.authorize("ord-1", AMOUNT, PaymentMethod.CARD, null).payment());
         assertThat(authorizer.size(), is(0));
         assertThat(fraudChecks.get(), is(0));
     }
@@ -172,10 +172,10 @@ class PaymentAuthorizerTest {
         });
 
         IllegalStateException e = assertThrows(IllegalStateException.class,
-                () -> flaky.authorize("ord-1", AMOUNT, PaymentMethod.CARD, VISA));
+                () -> flaky.authorize("ord-1", AMOUNT, PaymentMethod.CARD, VISA).payment());
         assertThat(e.getMessage(), is("fraud rules unavailable"));
         assertThat(flaky.size(), is(0));
-        assertThat(flaky.authorize("ord-1", AMOUNT, PaymentMethod.CARD, VISA).status(), is(PaymentStatus.AUTHORIZED));
+        assertThat(flaky.authorize("ord-1", AMOUNT, PaymentMethod.CARD, VISA).payment().status(), is(PaymentStatus.AUTHORIZED));
     }
 
     @Test
@@ -192,7 +192,7 @@ class PaymentAuthorizerTest {
                     if (!start.await(10, TimeUnit.SECONDS)) {
                         throw new IllegalStateException("start gate never opened");
                     }
-                    return authorizer.authorize("ord-race", AMOUNT, PaymentMethod.CARD, VISA);
+                    return authorizer.authorize("ord-race", AMOUNT, PaymentMethod.CARD, VISA).payment();
                 }));
             }
             assertThat("all threads ready", ready.await(10, TimeUnit.SECONDS), is(true));
@@ -219,7 +219,7 @@ class PaymentAuthorizerTest {
         PaymentAuthorizer small = new PaymentAuthorizer(CLOCK, FraudCheck.standard(), 3);
         List<Payment> payments = new ArrayList<>();
         for (int i = 1; i <= 5; i++) {
-            payments.add(small.authorize("ord-" + i, AMOUNT, PaymentMethod.CARD, VISA));
+            payments.add(small.authorize("ord-" + i, AMOUNT, PaymentMethod.CARD, VISA).payment());
             assertThat(small.size(), is(Math.min(i, 3)));
         }
 
@@ -229,8 +229,8 @@ class PaymentAuthorizerTest {
             assertThat(small.find(kept.paymentId()), is(Optional.of(kept)));
         }
         // Replaying a kept order does not refresh it: eviction is first in, first out.
-        assertThat(small.authorize("ord-3", AMOUNT, PaymentMethod.CARD, VISA), sameInstance(payments.get(2)));
-        Payment sixth = small.authorize("ord-6", AMOUNT, PaymentMethod.CARD, VISA);
+        assertThat(small.authorize("ord-3", AMOUNT, PaymentMethod.CARD, VISA).payment(), sameInstance(payments.get(2)));
+        Payment sixth = small.authorize("ord-6", AMOUNT, PaymentMethod.CARD, VISA).payment();
         assertThat(small.find(payments.get(2).paymentId()), is(Optional.empty()));
         assertThat(small.find(sixth.paymentId()), is(Optional.of(sixth)));
         assertThat(small.size(), is(3));
