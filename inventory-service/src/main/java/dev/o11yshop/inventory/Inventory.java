@@ -137,6 +137,26 @@ public final class Inventory {
      * @throws ReservationNotActiveException if it was released or has expired
      */
     public Reservation commit(String reservationId) {
+        return commitReporting(reservationId).reservation();
+    }
+
+    /**
+     * The outcome of {@link #commitReporting(String)}.
+     *
+     * @param reservation the committed reservation
+     * @param committedNow {@code true} if this call committed it, {@code false} if it already was
+     */
+    public record Commit(Reservation reservation, boolean committedNow) {
+    }
+
+    /**
+     * {@link #commit(String)}, also saying whether this call made the transition, so that a caller
+     * can count each commit once although commit is idempotent.
+     *
+     * @throws ReservationNotFoundException  if the id is unknown
+     * @throws ReservationNotActiveException if it was released or has expired
+     */
+    public Commit commitReporting(String reservationId) {
         lock.lock();
         try {
             Reservation reservation = active.get(reservationId);
@@ -145,7 +165,7 @@ public final class Inventory {
                     // The stock goes back in the next sweep, so that every expiry is reported there.
                     throw new ReservationNotActiveException(reservationId, Status.EXPIRED);
                 }
-                return finish(reservation, Status.COMMITTED);
+                return new Commit(finish(reservation, Status.COMMITTED), true);
             }
             Reservation done = finished.get(reservationId);
             if (done == null) {
@@ -154,7 +174,7 @@ public final class Inventory {
             if (done.status() != Status.COMMITTED) {
                 throw new ReservationNotActiveException(reservationId, done.status());
             }
-            return done;
+            return new Commit(done, false);
         } finally {
             lock.unlock();
         }

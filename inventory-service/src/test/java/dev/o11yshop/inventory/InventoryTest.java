@@ -211,6 +211,20 @@ class InventoryTest {
     }
 
     @Test
+    void commitReportingSaysWhichCallCommitted() {
+        var reservation = inventory.reserve("order-1", List.of(new ItemRequest(SPLIT, 5)));
+
+        var first = inventory.commitReporting(reservation.reservationId());
+        var second = inventory.commitReporting(reservation.reservationId());
+
+        assertThat(first.committedNow(), is(true));
+        assertThat(first.reservation().status(), is(Status.COMMITTED));
+        assertThat(second.committedNow(), is(false));
+        assertThat(second.reservation(), is(first.reservation()));
+        assertThat(inventory.level(SPLIT).sold(), is(5));
+    }
+
+    @Test
     void commitOfAnUnknownReservationIsNotFound() {
         var e = assertThrows(ReservationNotFoundException.class, () -> inventory.commit("no-such-id"));
         assertThat(e.reservationId(), is("no-such-id"));
