@@ -1,6 +1,8 @@
 package dev.o11yshop.observability;
 
 import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 
 import io.helidon.config.Config;
@@ -8,6 +10,7 @@ import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http.HttpRouting;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import sun.misc.Signal;
 
 /**
  * Starts a service the same way for all three: the API socket ({@code PORT}) with the service's routes, the
@@ -69,8 +72,21 @@ public final class ShopServer {
 
         Duration delay = Duration.ofMillis(config.get("shutdown.delay.ms").asLong().orElse(0L));
         Duration timeout = Duration.ofMillis(config.get("shutdown.timeout.ms").asLong().orElse(10_000L));
-        Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("graceful-shutdown").unstarted(
-                () -> stopGracefully(server, observability, delay, timeout)));
+        AtomicBoolean stopping = new AtomicBoolean();
+        Runnable shutdown = () -> {
+            if (stopping.compareAndSet(false, true)) {
+                stopGracefully(server, observability, delay, timeout);
+            }
+        };
+        // SIGTERM/SIGINT end with exit code 0 after a graceful stop (the JVM's default for a signal is 143/130,
+        // which Kubernetes and container tests read as a crash); the hook covers every other way of exiting.
+        for (String signal : List.of("TERM", "INT")) {
+            Signal.handle(new Signal(signal), received -> Thread.ofPlatform().name("graceful-shutdown").daemon(false).start(() -> {
+                shutdown.run();
+                System.exit(0);
+            }));
+        }
+        Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("shutdown-hook").unstarted(shutdown));
 
         LOG.atInfo()
                 .addKeyValue("port", server.port())
@@ -97,10 +113,15 @@ public final class ShopServer {
             Thread.currentThread().interrupt();
             unfinished = observability.inFlight().count();
         }
+        long drained = System.nanoTime();
         server.stop();
+        long stopped = System.nanoTime();
         observability.telemetry().flush(5_000);
         LOG.atInfo()
                 .addKeyValue("unfinished_requests", unfinished)
+                .addKeyValue("drain_ms", (drained - start) / 1_000_000)
+                .addKeyValue("server_stop_ms", (stopped - drained) / 1_000_000)
+                .addKeyValue("flush_ms", (System.nanoTime() - stopped) / 1_000_000)
                 .addKeyValue("duration_ms", (System.nanoTime() - start) / 1_000_000)
                 .log("server_stopped");
     }

@@ -1,0 +1,181 @@
+package dev.o11yshop.systemtests;
+
+import java.net.URI;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.DoublePredicate;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.junit.jupiter.api.Test;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.greaterThan;
+import static org.hamcrest.Matchers.greaterThanOrEqualTo;
+import static org.hamcrest.Matchers.lessThan;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Failures of what the services depend on, with real processes: an unreachable telemetry backend, a
+ * dependency that goes down, and faults injected through the admin port.
+ */
+class ResilienceIT {
+    private final ShopClient client = new ShopClient();
+
+    /**
+     * With nothing listening on the OTLP endpoint, checkouts still succeed and never wait for the exporter
+     * (its timeout is 5 s); the failures are counted in the pipeline metrics.
+     */
+    @Test
+    void unreachableTelemetryBackendNeverFailsOrBlocksACheckout() throws Exception {
+        try (Platform platform = Platform.start("telemetry-unreachable",
+                                                Map.of("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:9"))) {
+            List<Long> latenciesMs = new ArrayList<>();
+            for (int i = 0; i < 40; i++) {
+                long start = System.nanoTime();
+                ShopClient.Response response = client.post(platform.order.api().resolve("/api/orders"),
+                                                           ShopClient.orderBody("cust-otel", "SKU-0005", 1, ShopClient.GOOD_CARD),
+                                                           Map.of());
+                latenciesMs.add((System.nanoTime() - start) / 1_000_000);
+                assertEquals(201, response.status(), response.body());
+            }
+            latenciesMs.sort(Long::compare);
+            System.out.printf("checkout latency with an unreachable OTLP endpoint: p50 %d ms, max %d ms%n",
+                              latenciesMs.get(latenciesMs.size() / 2), latenciesMs.getLast());
+            assertThat("no checkout waited for the span exporter", latenciesMs.getLast(), lessThan(2_000L));
+            awaitMetric(platform.order, "otel_span_export_failures_total", value -> value > 0, Duration.ofSeconds(30));
+            assertEquals(0.0, metric(platform.order, "otel_spans_dropped_total"), "the bounded queue had room");
+        }
+    }
+
+    /**
+     * inventory-service goes away: checkouts fail fast with 503 inside the time budget, and after enough
+     * failures the circuit opens and later calls do not even try.
+     */
+    @Test
+    void inventoryDownGives503WithinBudgetAndOpensTheCircuit() throws Exception {
+        try (Platform platform = Platform.start("inventory-down", Map.of(
+                "CLIENT_BREAKER_VOLUME", "10", "CLIENT_BREAKER_DELAY_MS", "60000", "ORDER_BUDGET_MS", "3000"))) {
+            assertEquals(201, order(platform).status());
+            assertEquals(0, platform.inventory.stop(Duration.ofSeconds(20)), "inventory exits cleanly on SIGTERM");
+
+            long start = System.nanoTime();
+            for (int i = 0; i < 12; i++) {
+                ShopClient.Response response = order(platform);
+                assertEquals(503, response.status(), response.body());
+                assertEquals("application/problem+json", response.contentType());
+                assertTrue(response.json().path("detail").asText().startsWith("inventory-service"), response.body());
+            }
+            long perOrderMs = (System.nanoTime() - start) / 1_000_000 / 12;
+            System.out.printf("503 with inventory down: %d ms per checkout on average%n", perOrderMs);
+            assertThat("each failed checkout answered within the 3 s budget", perOrderMs, lessThan(3_000L));
+            assertEquals(1.0, metric(platform.order, "dependency_circuit_state{peer=\"inventory-service\""),
+                         "circuit to inventory is open");
+            ShopClient.Response fastFail = order(platform);
+            assertEquals(503, fastFail.status());
+            assertTrue(fastFail.body().contains("circuit breaker is open"), fastFail.body());
+        }
+    }
+
+    /**
+     * payment-service fails every call: the reservation made for each checkout is released (compensation), so
+     * no stock stays reserved; and the payment fault shows in its metrics.
+     */
+    @Test
+    void paymentFailuresReleaseTheirReservations() throws Exception {
+        try (Platform platform = Platform.start("payment-failing", Map.of("INVENTORY_RESTOCK_INTERVAL_MS", "0"))) {
+            String sku = "SKU-0007";
+            int availableBefore = available(platform, sku);
+            ShopClient.Response fault = client.send("PUT", platform.payment.admin().resolve("/faults"),
+                                                    "{\"errorRate\": 1.0}", Map.of());
+            assertEquals(200, fault.status(), fault.body());
+            assertEquals(1.0, metric(platform.payment, "fault_injection_active{fault=\"error_rate\""));
+            for (int i = 0; i < 5; i++) {
+                assertEquals(503, client.post(platform.order.api().resolve("/api/orders"),
+                                              ShopClient.orderBody("cust-pay", sku, 2, ShopClient.GOOD_CARD), Map.of()).status());
+            }
+            JsonNode product = product(platform, sku);
+            assertEquals(availableBefore, product.path("available").asInt(), "every reservation was released: " + product);
+            assertEquals(0, product.path("reserved").asInt(), product.toString());
+        }
+    }
+
+    /** {@code PUT /faults} produces the configured error rate and latency on the API, and nowhere else. */
+    @Test
+    void injectedFaultsProduceTheConfiguredErrorRateAndLatency() throws Exception {
+        try (Platform platform = Platform.start("faults", Map.of())) {
+            URI products = platform.inventory.api().resolve("/api/products/SKU-0001");
+            ShopClient.Response set = client.send("PUT", platform.inventory.admin().resolve("/faults"),
+                                                  "{\"errorRate\": 0.3}", Map.of());
+            assertEquals(200, set.status(), set.body());
+            int errors = 0;
+            int requests = 400;
+            for (int i = 0; i < requests; i++) {
+                ShopClient.Response response = client.get(products);
+                if (response.status() == 500) {
+                    errors++;
+                    assertTrue(response.body().contains("injected-error"), response.body());
+                } else {
+                    assertEquals(200, response.status());
+                }
+            }
+            double rate = (double) errors / requests;
+            System.out.printf("injected error rate 0.3 -> measured %.3f over %d requests%n", rate, requests);
+            assertThat(rate, greaterThan(0.2));
+            assertThat(rate, lessThan(0.4));
+            assertEquals(200, platform.inventory.adminGet("/health/ready").statusCode(), "admin socket is unaffected");
+
+            client.send("PUT", platform.inventory.admin().resolve("/faults"), "{\"latencyMs\": 300}", Map.of());
+            for (int i = 0; i < 5; i++) {
+                long start = System.nanoTime();
+                assertEquals(200, client.get(products).status());
+                assertThat((System.nanoTime() - start) / 1_000_000, greaterThanOrEqualTo(300L));
+            }
+            assertEquals(1.0, metric(platform.inventory, "fault_injection_active{fault=\"latency\""));
+            client.send("DELETE", platform.inventory.admin().resolve("/faults"), null, Map.of());
+            assertEquals(0.0, metric(platform.inventory, "fault_injection_active{fault=\"latency\""));
+        }
+    }
+
+    private ShopClient.Response order(Platform platform) throws Exception {
+        return client.post(platform.order.api().resolve("/api/orders"),
+                           ShopClient.orderBody("cust-down", "SKU-0004", 1, ShopClient.GOOD_CARD), Map.of());
+    }
+
+    private JsonNode product(Platform platform, String sku) throws Exception {
+        ShopClient.Response response = client.get(platform.inventory.api().resolve("/api/products/" + sku));
+        assertEquals(200, response.status(), response.body());
+        return response.json();
+    }
+
+    private int available(Platform platform, String sku) throws Exception {
+        return product(platform, sku).path("available").asInt();
+    }
+
+    /** The value of the first sample whose name and labels start with {@code prefix}. */
+    static double metric(ServiceProcess service, String prefix) throws Exception {
+        HttpResponse<String> response = service.adminGet("/metrics");
+        for (String line : response.body().split("\n")) {
+            if (line.startsWith(prefix)) {
+                return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            }
+        }
+        throw new AssertionError(service.name() + " exposes no " + prefix);
+    }
+
+    private static void awaitMetric(ServiceProcess service, String prefix, DoublePredicate condition,
+                                    Duration timeout) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        double value = metric(service, prefix);
+        while (!condition.test(value)) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError(prefix + " stayed at " + value + " for " + timeout);
+            }
+            Thread.sleep(200);
+            value = metric(service, prefix);
+        }
+    }
+}
