@@ -71,8 +71,9 @@ echo "    $response"
 trace_id="$(grep -h '"message":"order_completed"' "$run_dir/order-service.log" | tail -1 | sed -n 's/.*"trace_id":"\([0-9a-f]*\)".*/\1/p')"
 if [[ -n "$trace_id" ]]; then
     echo "==> log lines of trace $trace_id"
-    # Field order is fixed by logback.xml: message, then service.
-    grep -h "\"trace_id\":\"$trace_id\"" "$run_dir"/*-service.log \
+    # Lines start with their timestamp, so sort puts the three services' lines in time order; the field
+    # order is fixed by logback.xml: message, then service.
+    grep -h "\"trace_id\":\"$trace_id\"" "$run_dir"/*-service.log | sort \
         | sed -n 's/.*"message":"\([^"]*\)".*"service":"\([^"]*\)".*/    \2  \1/p'
 fi
 
