@@ -3,8 +3,8 @@ package dev.o11yshop.observability;
 import java.util.Set;
 import java.util.regex.Pattern;
 
-import ch.qos.logback.classic.pattern.MessageConverter;
 import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.pattern.CompositeConverter;
 import com.fasterxml.jackson.core.JsonStreamContext;
 import net.logstash.logback.mask.ValueMasker;
 
@@ -12,7 +12,7 @@ import net.logstash.logback.mask.ValueMasker;
  * Masks anything that looks like a payment card number (12 to 19 digits, optionally grouped by spaces or
  * dashes) in every log line, even where code forgot not to log one. It runs inside the encoders: as a
  * {@link ValueMasker} of the JSON encoder, covering every string value (message, structured fields, stack
- * traces), and as the {@code %maskedMsg} converter of the console pattern. Trace and span ids are hex and are
+ * traces), and as the {@code %mask(...)} converter of the console pattern. Trace and span ids are hex and are
  * skipped by field name, since a span id can be all digits.
  */
 public final class CardNumberMasking implements ValueMasker {
@@ -41,11 +41,11 @@ public final class CardNumberMasking implements ValueMasker {
         return null;
     }
 
-    /** Console-pattern converter: the formatted message, masked. */
-    public static final class MessageMasker extends MessageConverter {
+    /** Console-pattern converter {@code %mask(...)}: whatever the inner pattern produced, masked. */
+    public static final class PatternMasker extends CompositeConverter<ILoggingEvent> {
         @Override
-        public String convert(ILoggingEvent event) {
-            return mask(super.convert(event));
+        protected String transform(ILoggingEvent event, String in) {
+            return mask(in);
         }
     }
 }

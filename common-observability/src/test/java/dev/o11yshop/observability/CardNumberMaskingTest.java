@@ -84,6 +84,15 @@ class CardNumberMaskingTest {
     }
 
     @Test
+    void theConsolePatternMasksMessageKeyValuesAndStackTraces() {
+        String line = "payment_failed card=\"4111 1111 1111 1111\" order_id=\"o-1\"\njava.lang.IllegalStateException: 4000000000000002";
+        String masked = new CardNumberMasking.PatternMasker().transform(null, line);
+        assertThat(masked, not(containsString("4111 1111")));
+        assertThat(masked, not(containsString("4000000000000002")));
+        assertThat(masked, containsString("order_id=\"o-1\""));
+    }
+
+    @Test
     void passesNullThrough() {
         assertNull(CardNumberMasking.mask(null));
     }
