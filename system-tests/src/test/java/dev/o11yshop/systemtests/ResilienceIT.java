@@ -6,6 +6,11 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalDouble;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.function.DoublePredicate;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -140,6 +145,40 @@ class ResilienceIT {
         }
     }
 
+    /**
+     * SIGTERM while checkouts are in flight: the service stops reporting ready, finishes every in-flight
+     * request (none of them sees a 5xx or a broken connection), and exits 0.
+     */
+    @Test
+    void sigtermFinishesInFlightRequestsAndExitsZero() throws Exception {
+        try (Platform platform = Platform.start("graceful-shutdown", Map.of())) {
+            ShopClient.Response slow = client.send("PUT", platform.payment.admin().resolve("/faults"),
+                                                   "{\"latencyMs\": 800}", Map.of());
+            assertEquals(200, slow.status(), slow.body());
+            ExecutorService callers = Executors.newFixedThreadPool(8);
+            try {
+                List<Future<ShopClient.Response>> inFlight = new ArrayList<>();
+                for (int i = 0; i < 8; i++) {
+                    inFlight.add(callers.submit(() -> order(platform)));
+                }
+                awaitMetric(platform.order, "http_requests_in_progress{method=\"POST\"", value -> value >= 8,
+                            Duration.ofSeconds(10));
+                platform.order.terminate();
+                for (Future<ShopClient.Response> call : inFlight) {
+                    ShopClient.Response response = call.get(20, TimeUnit.SECONDS);
+                    assertEquals(201, response.status(), "in-flight checkout finished: " + response.body());
+                }
+            } finally {
+                callers.shutdownNow();
+            }
+            assertEquals(0, platform.order.stop(Duration.ofSeconds(20)), "order-service exits 0 after SIGTERM");
+            JsonNode stopped = platform.order.logLines().stream()
+                    .filter(line -> "server_stopped".equals(line.path("message").asText()))
+                    .findFirst().orElseThrow(() -> new AssertionError("no server_stopped line"));
+            assertEquals(0, stopped.path("unfinished_requests").asInt(), stopped.toString());
+        }
+    }
+
     private ShopClient.Response order(Platform platform) throws Exception {
         return client.post(platform.order.api().resolve("/api/orders"),
                            ShopClient.orderBody("cust-down", "SKU-0004", 1, ShopClient.GOOD_CARD), Map.of());
@@ -157,25 +196,29 @@ class ResilienceIT {
 
     /** The value of the first sample whose name and labels start with {@code prefix}. */
     static double metric(ServiceProcess service, String prefix) throws Exception {
+        return findMetric(service, prefix).orElseThrow(() -> new AssertionError(service.name() + " exposes no " + prefix));
+    }
+
+    private static OptionalDouble findMetric(ServiceProcess service, String prefix) throws Exception {
         HttpResponse<String> response = service.adminGet("/metrics");
         for (String line : response.body().split("\n")) {
             if (line.startsWith(prefix)) {
-                return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+                return OptionalDouble.of(Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)));
             }
         }
-        throw new AssertionError(service.name() + " exposes no " + prefix);
+        return OptionalDouble.empty();
     }
 
     private static void awaitMetric(ServiceProcess service, String prefix, DoublePredicate condition,
                                     Duration timeout) throws Exception {
         long deadline = System.nanoTime() + timeout.toNanos();
-        double value = metric(service, prefix);
-        while (!condition.test(value)) {
+        OptionalDouble value = findMetric(service, prefix);
+        while (value.isEmpty() || !condition.test(value.getAsDouble())) {
             if (System.nanoTime() > deadline) {
                 throw new AssertionError(prefix + " stayed at " + value + " for " + timeout);
             }
-            Thread.sleep(200);
-            value = metric(service, prefix);
+            Thread.sleep(100);
+            value = findMetric(service, prefix);
         }
     }
 }

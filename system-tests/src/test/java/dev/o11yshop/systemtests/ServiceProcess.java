@@ -107,6 +107,11 @@ final class ServiceProcess implements AutoCloseable {
                          HttpResponse.BodyHandlers.ofString());
     }
 
+    /** Sends SIGTERM without waiting. */
+    void terminate() {
+        process.destroy();
+    }
+
     /** Sends SIGTERM and waits for the exit code. */
     int stop(Duration timeout) throws InterruptedException {
         process.destroy();
