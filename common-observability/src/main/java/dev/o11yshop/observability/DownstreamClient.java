@@ -1,6 +1,5 @@
 package dev.o11yshop.observability;
 
-import java.io.UncheckedIOException;
 import java.net.ConnectException;
 import java.net.SocketTimeoutException;
 import java.net.URI;
@@ -201,7 +200,9 @@ public final class DownstreamClient {
         } catch (DownstreamException e) {
             span.end(e);
             throw e;
-        } catch (UncheckedIOException | IllegalStateException e) {
+        } catch (RuntimeException e) {
+            // Helidon's client reports I/O trouble in several wrappers (UncheckedIOException, IllegalStateException,
+            // a plain RuntimeException from its idle-connection monitor): classify by the root cause.
             DownstreamException failure = classify(e);
             span.tag("error.type", rootCause(e).getClass().getName());
             span.end(failure);

@@ -2,6 +2,7 @@ package dev.o11yshop.observability;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 
@@ -72,11 +73,18 @@ public final class ShopServer {
 
         Duration delay = Duration.ofMillis(config.get("shutdown.delay.ms").asLong().orElse(0L));
         Duration timeout = Duration.ofMillis(config.get("shutdown.timeout.ms").asLong().orElse(10_000L));
+        // Every path to exit (SIGTERM, SIGINT, a second signal, the JVM shutdown hook) waits for the one graceful stop.
+        CompletableFuture<Void> stopped = new CompletableFuture<>();
         AtomicBoolean stopping = new AtomicBoolean();
         Runnable shutdown = () -> {
             if (stopping.compareAndSet(false, true)) {
-                stopGracefully(server, observability, delay, timeout);
+                try {
+                    stopGracefully(server, observability, delay, timeout);
+                } finally {
+                    stopped.complete(null);
+                }
             }
+            stopped.join();
         };
         // SIGTERM/SIGINT end with exit code 0 after a graceful stop (the JVM's default for a signal is 143/130,
         // which Kubernetes and container tests read as a crash); the hook covers every other way of exiting.

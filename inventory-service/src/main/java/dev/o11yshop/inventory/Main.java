@@ -27,7 +27,7 @@ public final class Main {
      *
      * @return the background jobs, so that tests can run a sweep or a restock when they choose
      */
-    static StockMaintenance routing(HttpRouting.Builder routing, Observability observability, Config config,
+    public static StockMaintenance routing(HttpRouting.Builder routing, Observability observability, Config config,
                                     Clock clock) {
         InventorySettings settings = InventorySettings.from(config);
         Catalog catalog = Catalog.standard();

@@ -23,7 +23,7 @@ public final class Main {
     }
 
     /** The API routes; used by {@link #main(String[])} and by the tests. */
-    static void routing(HttpRouting.Builder routing, Observability observability, Config config, Clock clock) {
+    public static void routing(HttpRouting.Builder routing, Observability observability, Config config, Clock clock) {
         BigDecimal fraudLimit = config.get("payment.fraud.limit").as(BigDecimal.class).orElse(FraudCheck.DEFAULT_LIMIT);
         observability.register(routing, "/api/payments",
                                new PaymentService(clock, FraudCheck.amountLimit(fraudLimit), observability.operations()));

@@ -13,7 +13,10 @@ import java.util.function.Predicate;
 import java.util.stream.Collectors;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.o11yshop.systemtests.OtlpReceiver.ReceivedSpan;
+import dev.o11yshop.loadgen.LocalPlatform;
+import dev.o11yshop.loadgen.OtlpReceiver;
+import dev.o11yshop.loadgen.OtlpReceiver.ReceivedSpan;
+import dev.o11yshop.loadgen.ServiceProcess;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -39,7 +42,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class CrossServiceTraceIT {
     private static final Duration SPAN_WAIT = Duration.ofSeconds(20);
     private static final String TRACESTATE = "o11y=demo,vendor=t61rcWkgMzE";
-    private static Platform platform;
+    private static LocalPlatform platform;
     private final ShopClient client = new ShopClient();
 
     @BeforeAll
@@ -124,7 +127,7 @@ class CrossServiceTraceIT {
 
     @Test
     void failingDependencyMarksSpansAsErrorsAndRecordsExceptions() throws Exception {
-        ShopClient.Response fault = client.send("PUT", platform.payment.admin().resolve("/faults"),
+        ShopClient.Response fault = client.send("PUT", platform.payment().admin().resolve("/faults"),
                                                 "{\"errorRate\": 1.0}", Map.of());
         assertEquals(200, fault.status(), fault.body());
         String traceId = randomHex(16);
@@ -165,12 +168,12 @@ class CrossServiceTraceIT {
         ShopClient.Response response = placeOrder(customer, ShopClient.GOOD_CARD,
                                                   "00-" + invalidTraceId + "-" + randomHex(8) + "-01", null);
         assertEquals(201, response.status(), response.body());
-        ReceivedSpan processOrder = platform.receiver.await(
+        ReceivedSpan processOrder = platform.receiver().await(
                 span -> "process_order".equals(span.name()) && customer.equals(span.attribute("customer.id")),
                 1, SPAN_WAIT).getFirst();
         assertThat(processOrder.traceId(), not(is("0".repeat(32))));
         assertTrue(processOrder.traceId().matches("[0-9a-f]{32}"));
-        ReceivedSpan server = platform.receiver.await(
+        ReceivedSpan server = platform.receiver().await(
                 span -> span.traceId().equals(processOrder.traceId()) && span.kind().equals("SPAN_KIND_SERVER")
                         && span.service().equals("order-service"), 1, SPAN_WAIT).getFirst();
         assertEquals("", server.parentSpanId(), "a new trace starts at the order-service server span");
@@ -189,8 +192,8 @@ class CrossServiceTraceIT {
                                      "00-" + sampledTraceId + "-" + randomHex(8) + "-01", null).status());
         awaitTrace(sampledTraceId, Set.of("order-service:POST /api/orders", "inventory-service:POST /api/reservations/{reservationId}/commit",
                                           "payment-service:POST /api/payments"));
-        assertThat(platform.receiver.spans(span -> span.traceId().equals(unsampledTraceId)), is(empty()));
-        assertTrue(platform.order.logLines().stream().anyMatch(line -> unsampledTraceId.equals(line.path("trace_id").asText())),
+        assertThat(platform.receiver().spans(span -> span.traceId().equals(unsampledTraceId)), is(empty()));
+        assertTrue(platform.order().logLines().stream().anyMatch(line -> unsampledTraceId.equals(line.path("trace_id").asText())),
                    "log lines of an unsampled request still carry its trace id");
     }
 
@@ -200,8 +203,8 @@ class CrossServiceTraceIT {
         assertEquals(422, placeOrder("cust-card", ShopClient.DECLINED_CARD, null, null).status());
         String customer = "cust-card-" + UUID.randomUUID();
         assertEquals(201, placeOrder(customer, ShopClient.GOOD_CARD, null, null).status());
-        platform.receiver.await(span -> "authorize_payment".equals(span.name()) && span.service().equals("payment-service")
-                && platform.receiver.spans().stream().anyMatch(s -> customer.equals(s.attribute("customer.id"))), 1, SPAN_WAIT);
+        platform.receiver().await(span -> "authorize_payment".equals(span.name()) && span.service().equals("payment-service")
+                && platform.receiver().spans().stream().anyMatch(s -> customer.equals(s.attribute("customer.id"))), 1, SPAN_WAIT);
         for (ServiceProcess service : platform.services()) {
             String logs = service.rawStdout();
             String metrics = service.adminGet("/metrics").body();
@@ -210,7 +213,7 @@ class CrossServiceTraceIT {
                 assertThat(service.name() + " metrics", metrics.contains(card), is(false));
             }
         }
-        for (ReceivedSpan span : platform.receiver.spans()) {
+        for (ReceivedSpan span : platform.receiver().spans()) {
             assertThat(span.name() + " attributes", span.attributes().values().stream().map(String::valueOf)
                     .filter(value -> value.contains(ShopClient.GOOD_CARD) || value.contains(ShopClient.DECLINED_CARD))
                     .toList(), is(empty()));
@@ -273,7 +276,7 @@ class CrossServiceTraceIT {
                 assertTrue(line.hasNonNull("request_id"), "request_id on " + line);
             }
         }
-        List<String> orderEvents = platform.order.logLines().stream()
+        List<String> orderEvents = platform.order().logLines().stream()
                 .filter(line -> traceId.equals(line.path("trace_id").asText()))
                 .map(line -> line.path("message").asText())
                 .toList();
@@ -290,7 +293,7 @@ class CrossServiceTraceIT {
         if (tracestate != null) {
             headers.put("tracestate", tracestate);
         }
-        URI orders = platform.order.api().resolve("/api/orders");
+        URI orders = platform.order().api().resolve("/api/orders");
         return client.post(orders, ShopClient.orderBody(customerId, "SKU-0003", 1, card), headers);
     }
 
@@ -299,7 +302,7 @@ class CrossServiceTraceIT {
         Predicate<ReceivedSpan> inTrace = span -> span.traceId().equals(traceId);
         long deadline = System.nanoTime() + SPAN_WAIT.toNanos();
         while (true) {
-            List<ReceivedSpan> trace = platform.receiver.spans(inTrace);
+            List<ReceivedSpan> trace = platform.receiver().spans(inTrace);
             Set<String> seen = trace.stream().map(span -> span.service() + ":" + span.name()).collect(Collectors.toSet());
             if (seen.containsAll(expected)) {
                 return trace;

@@ -14,6 +14,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import dev.o11yshop.loadgen.LocalPlatform;
+import dev.o11yshop.loadgen.ServiceProcess;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -34,7 +36,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 class MetricsIT {
     private static final Pattern SAMPLE = Pattern.compile("^([a-zA-Z_:][a-zA-Z0-9_:]*)(\\{([^}]*)})? .*$");
     private static final Pattern LABEL = Pattern.compile("([a-zA-Z_][a-zA-Z0-9_]*)=\"");
-    private static Platform platform;
+    private static LocalPlatform platform;
     private final ShopClient client = new ShopClient();
 
     @BeforeAll
@@ -42,8 +44,8 @@ class MetricsIT {
         platform = Platform.start("metrics", Map.of());
         ShopClient client = new ShopClient();
         // One of each outcome, so every labelled series exists.
-        client.post(platform.order.api().resolve("/api/orders"), ShopClient.orderBody("cust-m", "SKU-0002", 1, ShopClient.GOOD_CARD), Map.of());
-        client.post(platform.order.api().resolve("/api/orders"), ShopClient.orderBody("cust-m", "SKU-0002", 1, ShopClient.DECLINED_CARD), Map.of());
+        client.post(platform.order().api().resolve("/api/orders"), ShopClient.orderBody("cust-m", "SKU-0002", 1, ShopClient.GOOD_CARD), Map.of());
+        client.post(platform.order().api().resolve("/api/orders"), ShopClient.orderBody("cust-m", "SKU-0002", 1, ShopClient.DECLINED_CARD), Map.of());
     }
 
     @AfterAll
@@ -55,7 +57,7 @@ class MetricsIT {
 
     @Test
     void orderServiceExposesItsContractMetrics() throws Exception {
-        Map<String, Set<String>> metrics = labelsByName(platform.order);
+        Map<String, Set<String>> metrics = labelsByName(platform.order());
         assertLabels(metrics, "http_requests_total", "method", "endpoint", "status");
         assertLabels(metrics, "http_request_duration_seconds_bucket", "method", "endpoint", "le");
         assertLabels(metrics, "http_requests_in_progress", "method");
@@ -69,7 +71,7 @@ class MetricsIT {
         assertLabels(metrics, "app_info", "version", "environment");
         assertLabels(metrics, "otel_span_export_failures_total");
         assertLabels(metrics, "otel_spans_dropped_total");
-        String exposition = platform.order.adminGet("/metrics").body();
+        String exposition = platform.order().adminGet("/metrics").body();
         for (String le : List.of("0.005", "0.01", "0.025", "0.05", "0.1", "0.25", "0.5", "1.0", "2.5", "5.0", "10.0")) {
             assertTrue(exposition.contains("http_request_duration_seconds_bucket{endpoint=\"/api/orders\",method=\"POST\",scope=\"application\",le=\"" + le + "\""),
                        "contract bucket " + le);
@@ -83,7 +85,7 @@ class MetricsIT {
 
     @Test
     void inventoryServiceExposesItsContractMetrics() throws Exception {
-        Map<String, Set<String>> metrics = labelsByName(platform.inventory);
+        Map<String, Set<String>> metrics = labelsByName(platform.inventory());
         assertLabels(metrics, "inventory_level", "product_id", "warehouse");
         assertLabels(metrics, "inventory_reservations_total", "outcome");
         assertLabels(metrics, "http_requests_total", "method", "endpoint", "status");
@@ -93,13 +95,13 @@ class MetricsIT {
 
     @Test
     void paymentServiceExposesItsContractMetrics() throws Exception {
-        Map<String, Set<String>> metrics = labelsByName(platform.payment);
+        Map<String, Set<String>> metrics = labelsByName(platform.payment());
         assertLabels(metrics, "payments_total", "status", "method");
         assertLabels(metrics, "payment_authorization_seconds", "method", "quantile");
         assertLabels(metrics, "payment_authorization_seconds_count", "method");
         assertLabels(metrics, "http_requests_total", "method", "endpoint", "status");
         assertLabels(metrics, "app_info", "version", "environment");
-        String exposition = platform.payment.adminGet("/metrics").body();
+        String exposition = platform.payment().adminGet("/metrics").body();
         assertTrue(exposition.contains("# TYPE payment_authorization_seconds summary"));
         for (String quantile : List.of("0.5", "0.95", "0.99")) {
             assertTrue(exposition.contains("quantile=\"" + quantile + "\""), "quantile " + quantile);
@@ -141,13 +143,13 @@ class MetricsIT {
 
     @Test
     void unknownPathsAddNoLabelValues() throws Exception {
-        client.get(platform.order.api().resolve("/warm-up-unmatched"));
-        Set<String> before = seriesOf(platform.order, "http_requests_total");
+        client.get(platform.order().api().resolve("/warm-up-unmatched"));
+        Set<String> before = seriesOf(platform.order(), "http_requests_total");
         for (int i = 0; i < 1000; i++) {
-            ShopClient.Response response = client.get(platform.order.api().resolve("/" + UUID.randomUUID() + "/" + i));
+            ShopClient.Response response = client.get(platform.order().api().resolve("/" + UUID.randomUUID() + "/" + i));
             assertEquals(404, response.status());
         }
-        Set<String> after = seriesOf(platform.order, "http_requests_total");
+        Set<String> after = seriesOf(platform.order(), "http_requests_total");
         Set<String> added = new TreeSet<>(after);
         added.removeAll(before);
         assertThat("1,000 random paths add no series", added, is(empty()));

@@ -14,6 +14,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.DoublePredicate;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.o11yshop.loadgen.LocalPlatform;
+import dev.o11yshop.loadgen.ServiceProcess;
 import org.junit.jupiter.api.Test;
 
 import static org.hamcrest.MatcherAssert.assertThat;
@@ -36,12 +38,12 @@ class ResilienceIT {
      */
     @Test
     void unreachableTelemetryBackendNeverFailsOrBlocksACheckout() throws Exception {
-        try (Platform platform = Platform.start("telemetry-unreachable",
+        try (LocalPlatform platform = Platform.start("telemetry-unreachable",
                                                 Map.of("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:9"))) {
             List<Long> latenciesMs = new ArrayList<>();
             for (int i = 0; i < 40; i++) {
                 long start = System.nanoTime();
-                ShopClient.Response response = client.post(platform.order.api().resolve("/api/orders"),
+                ShopClient.Response response = client.post(platform.order().api().resolve("/api/orders"),
                                                            ShopClient.orderBody("cust-otel", "SKU-0005", 1, ShopClient.GOOD_CARD),
                                                            Map.of());
                 latenciesMs.add((System.nanoTime() - start) / 1_000_000);
@@ -51,8 +53,8 @@ class ResilienceIT {
             System.out.printf("checkout latency with an unreachable OTLP endpoint: p50 %d ms, max %d ms%n",
                               latenciesMs.get(latenciesMs.size() / 2), latenciesMs.getLast());
             assertThat("no checkout waited for the span exporter", latenciesMs.getLast(), lessThan(2_000L));
-            awaitMetric(platform.order, "otel_span_export_failures_total", value -> value > 0, Duration.ofSeconds(30));
-            assertEquals(0.0, metric(platform.order, "otel_spans_dropped_total"), "the bounded queue had room");
+            awaitMetric(platform.order(), "otel_span_export_failures_total", value -> value > 0, Duration.ofSeconds(30));
+            assertEquals(0.0, metric(platform.order(), "otel_spans_dropped_total"), "the bounded queue had room");
         }
     }
 
@@ -62,10 +64,10 @@ class ResilienceIT {
      */
     @Test
     void inventoryDownGives503WithinBudgetAndOpensTheCircuit() throws Exception {
-        try (Platform platform = Platform.start("inventory-down", Map.of(
+        try (LocalPlatform platform = Platform.start("inventory-down", Map.of(
                 "CLIENT_BREAKER_VOLUME", "10", "CLIENT_BREAKER_DELAY_MS", "60000", "ORDER_BUDGET_MS", "3000"))) {
             assertEquals(201, order(platform).status());
-            assertEquals(0, platform.inventory.stop(Duration.ofSeconds(20)), "inventory exits cleanly on SIGTERM");
+            assertEquals(0, platform.inventory().stop(Duration.ofSeconds(20)), "inventory exits cleanly on SIGTERM");
 
             long start = System.nanoTime();
             for (int i = 0; i < 12; i++) {
@@ -77,7 +79,7 @@ class ResilienceIT {
             long perOrderMs = (System.nanoTime() - start) / 1_000_000 / 12;
             System.out.printf("503 with inventory down: %d ms per checkout on average%n", perOrderMs);
             assertThat("each failed checkout answered within the 3 s budget", perOrderMs, lessThan(3_000L));
-            assertEquals(1.0, metric(platform.order, "dependency_circuit_state{peer=\"inventory-service\""),
+            assertEquals(1.0, metric(platform.order(), "dependency_circuit_state{peer=\"inventory-service\""),
                          "circuit to inventory is open");
             ShopClient.Response fastFail = order(platform);
             assertEquals(503, fastFail.status());
@@ -91,15 +93,15 @@ class ResilienceIT {
      */
     @Test
     void paymentFailuresReleaseTheirReservations() throws Exception {
-        try (Platform platform = Platform.start("payment-failing", Map.of("INVENTORY_RESTOCK_INTERVAL_MS", "0"))) {
+        try (LocalPlatform platform = Platform.start("payment-failing", Map.of("INVENTORY_RESTOCK_INTERVAL_MS", "0"))) {
             String sku = "SKU-0007";
             int availableBefore = available(platform, sku);
-            ShopClient.Response fault = client.send("PUT", platform.payment.admin().resolve("/faults"),
+            ShopClient.Response fault = client.send("PUT", platform.payment().admin().resolve("/faults"),
                                                     "{\"errorRate\": 1.0}", Map.of());
             assertEquals(200, fault.status(), fault.body());
-            assertEquals(1.0, metric(platform.payment, "fault_injection_active{fault=\"error_rate\""));
+            assertEquals(1.0, metric(platform.payment(), "fault_injection_active{fault=\"error_rate\""));
             for (int i = 0; i < 5; i++) {
-                assertEquals(503, client.post(platform.order.api().resolve("/api/orders"),
+                assertEquals(503, client.post(platform.order().api().resolve("/api/orders"),
                                               ShopClient.orderBody("cust-pay", sku, 2, ShopClient.GOOD_CARD), Map.of()).status());
             }
             JsonNode product = product(platform, sku);
@@ -111,9 +113,9 @@ class ResilienceIT {
     /** {@code PUT /faults} produces the configured error rate and latency on the API, and nowhere else. */
     @Test
     void injectedFaultsProduceTheConfiguredErrorRateAndLatency() throws Exception {
-        try (Platform platform = Platform.start("faults", Map.of())) {
-            URI products = platform.inventory.api().resolve("/api/products/SKU-0001");
-            ShopClient.Response set = client.send("PUT", platform.inventory.admin().resolve("/faults"),
+        try (LocalPlatform platform = Platform.start("faults", Map.of())) {
+            URI products = platform.inventory().api().resolve("/api/products/SKU-0001");
+            ShopClient.Response set = client.send("PUT", platform.inventory().admin().resolve("/faults"),
                                                   "{\"errorRate\": 0.3}", Map.of());
             assertEquals(200, set.status(), set.body());
             int errors = 0;
@@ -131,17 +133,17 @@ class ResilienceIT {
             System.out.printf("injected error rate 0.3 -> measured %.3f over %d requests%n", rate, requests);
             assertThat(rate, greaterThan(0.2));
             assertThat(rate, lessThan(0.4));
-            assertEquals(200, platform.inventory.adminGet("/health/ready").statusCode(), "admin socket is unaffected");
+            assertEquals(200, platform.inventory().adminGet("/health/ready").statusCode(), "admin socket is unaffected");
 
-            client.send("PUT", platform.inventory.admin().resolve("/faults"), "{\"latencyMs\": 300}", Map.of());
+            client.send("PUT", platform.inventory().admin().resolve("/faults"), "{\"latencyMs\": 300}", Map.of());
             for (int i = 0; i < 5; i++) {
                 long start = System.nanoTime();
                 assertEquals(200, client.get(products).status());
                 assertThat((System.nanoTime() - start) / 1_000_000, greaterThanOrEqualTo(300L));
             }
-            assertEquals(1.0, metric(platform.inventory, "fault_injection_active{fault=\"latency\""));
-            client.send("DELETE", platform.inventory.admin().resolve("/faults"), null, Map.of());
-            assertEquals(0.0, metric(platform.inventory, "fault_injection_active{fault=\"latency\""));
+            assertEquals(1.0, metric(platform.inventory(), "fault_injection_active{fault=\"latency\""));
+            client.send("DELETE", platform.inventory().admin().resolve("/faults"), null, Map.of());
+            assertEquals(0.0, metric(platform.inventory(), "fault_injection_active{fault=\"latency\""));
         }
     }
 
@@ -151,9 +153,9 @@ class ResilienceIT {
      */
     @Test
     void sigtermFinishesInFlightRequestsAndExitsZero() throws Exception {
-        try (Platform platform = Platform.start("graceful-shutdown", Map.of())) {
-            ShopClient.Response slow = client.send("PUT", platform.payment.admin().resolve("/faults"),
-                                                   "{\"latencyMs\": 800}", Map.of());
+        try (LocalPlatform platform = Platform.start("graceful-shutdown", Map.of())) {
+            ShopClient.Response slow = client.send("PUT", platform.payment().admin().resolve("/faults"),
+                                                   "{\"latencyMs\": 500}", Map.of());
             assertEquals(200, slow.status(), slow.body());
             ExecutorService callers = Executors.newFixedThreadPool(8);
             try {
@@ -161,9 +163,9 @@ class ResilienceIT {
                 for (int i = 0; i < 8; i++) {
                     inFlight.add(callers.submit(() -> order(platform)));
                 }
-                awaitMetric(platform.order, "http_requests_in_progress{method=\"POST\"", value -> value >= 8,
+                awaitMetric(platform.order(), "http_requests_in_progress{method=\"POST\"", value -> value >= 8,
                             Duration.ofSeconds(10));
-                platform.order.terminate();
+                platform.order().terminate();
                 for (Future<ShopClient.Response> call : inFlight) {
                     ShopClient.Response response = call.get(20, TimeUnit.SECONDS);
                     assertEquals(201, response.status(), "in-flight checkout finished: " + response.body());
@@ -171,26 +173,26 @@ class ResilienceIT {
             } finally {
                 callers.shutdownNow();
             }
-            assertEquals(0, platform.order.stop(Duration.ofSeconds(20)), "order-service exits 0 after SIGTERM");
-            JsonNode stopped = platform.order.logLines().stream()
+            assertEquals(0, platform.order().stop(Duration.ofSeconds(20)), "order-service exits 0 after SIGTERM");
+            JsonNode stopped = platform.order().logLines().stream()
                     .filter(line -> "server_stopped".equals(line.path("message").asText()))
                     .findFirst().orElseThrow(() -> new AssertionError("no server_stopped line"));
             assertEquals(0, stopped.path("unfinished_requests").asInt(), stopped.toString());
         }
     }
 
-    private ShopClient.Response order(Platform platform) throws Exception {
-        return client.post(platform.order.api().resolve("/api/orders"),
+    private ShopClient.Response order(LocalPlatform platform) throws Exception {
+        return client.post(platform.order().api().resolve("/api/orders"),
                            ShopClient.orderBody("cust-down", "SKU-0004", 1, ShopClient.GOOD_CARD), Map.of());
     }
 
-    private JsonNode product(Platform platform, String sku) throws Exception {
-        ShopClient.Response response = client.get(platform.inventory.api().resolve("/api/products/" + sku));
+    private JsonNode product(LocalPlatform platform, String sku) throws Exception {
+        ShopClient.Response response = client.get(platform.inventory().api().resolve("/api/products/" + sku));
         assertEquals(200, response.status(), response.body());
         return response.json();
     }
 
-    private int available(Platform platform, String sku) throws Exception {
+    private int available(LocalPlatform platform, String sku) throws Exception {
         return product(platform, sku).path("available").asInt();
     }
 

@@ -1,4 +1,4 @@
-package dev.o11yshop.systemtests;
+package dev.o11yshop.loadgen;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -31,7 +31,7 @@ import io.opentelemetry.proto.trace.v1.Span;
  * An OTLP/HTTP trace receiver ({@code POST /v1/traces}, protobuf) built on the official opentelemetry-proto
  * classes, on an ephemeral port. It keeps every span it receives, flattened with its resource's service name.
  */
-final class OtlpReceiver implements AutoCloseable {
+public final class OtlpReceiver implements AutoCloseable {
     private static final HexFormat HEX = HexFormat.of();
 
     private final List<ReceivedSpan> spans = new CopyOnWriteArrayList<>();
@@ -44,19 +44,19 @@ final class OtlpReceiver implements AutoCloseable {
      * @param kind         {@code SPAN_KIND_SERVER}, {@code SPAN_KIND_CLIENT}, ...
      * @param statusCode   {@code STATUS_CODE_UNSET}, {@code STATUS_CODE_OK} or {@code STATUS_CODE_ERROR}
      */
-    record ReceivedSpan(String service, Map<String, Object> resource, String traceId, String spanId, String parentSpanId,
+    public record ReceivedSpan(String service, Map<String, Object> resource, String traceId, String spanId, String parentSpanId,
                         String traceState, String name, String kind, String statusCode, Map<String, Object> attributes,
                         List<String> events) {
-        Object attribute(String key) {
+        public Object attribute(String key) {
             return attributes.get(key);
         }
 
-        boolean hasException() {
+        public boolean hasException() {
             return events.contains("exception");
         }
     }
 
-    OtlpReceiver() {
+    public OtlpReceiver() {
         server = WebServer.builder()
                 .port(0)
                 .host("127.0.0.1")
@@ -65,20 +65,20 @@ final class OtlpReceiver implements AutoCloseable {
                 .start();
     }
 
-    String endpoint() {
+    public String endpoint() {
         return "http://127.0.0.1:" + server.port();
     }
 
-    List<ReceivedSpan> spans() {
+    public List<ReceivedSpan> spans() {
         return List.copyOf(spans);
     }
 
-    List<ReceivedSpan> spans(Predicate<ReceivedSpan> filter) {
+    public List<ReceivedSpan> spans(Predicate<ReceivedSpan> filter) {
         return spans.stream().filter(filter).toList();
     }
 
     /** Polls until at least {@code count} spans match, or fails after {@code timeout} with what was received. */
-    List<ReceivedSpan> await(Predicate<ReceivedSpan> filter, int count, Duration timeout) throws InterruptedException {
+    public List<ReceivedSpan> await(Predicate<ReceivedSpan> filter, int count, Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
             List<ReceivedSpan> matching = spans(filter);
@@ -93,11 +93,11 @@ final class OtlpReceiver implements AutoCloseable {
         }
     }
 
-    void clear() {
+    public void clear() {
         spans.clear();
     }
 
-    static String describe(List<ReceivedSpan> spans) {
+    public static String describe(List<ReceivedSpan> spans) {
         StringBuilder out = new StringBuilder();
         for (ReceivedSpan span : spans) {
             out.append("\n  ").append(span.service()).append(' ').append(span.kind()).append(" '").append(span.name())

@@ -1,4 +1,4 @@
-package dev.o11yshop.systemtests;
+package dev.o11yshop.loadgen;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -22,7 +22,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
  * One service running as a real child JVM from its packaged jar, as a user runs it: ephemeral ports (learnt from
  * its {@code server_started} log line), stdout to a file in the run directory, stopped with SIGTERM.
  */
-final class ServiceProcess implements AutoCloseable {
+public final class ServiceProcess implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
@@ -38,12 +38,15 @@ final class ServiceProcess implements AutoCloseable {
         this.stdout = stdout;
     }
 
-    /** Starts {@code module}'s jar with {@code env} and waits until it is ready. */
-    static ServiceProcess start(String module, Map<String, String> env, Path runDir) throws IOException, InterruptedException {
-        Path root = Path.of(System.getProperty("o11yshop.root", ".."));
+    /**
+     * Starts {@code module}'s jar from the project checkout at {@code root} with {@code env}, and waits until it
+     * is ready.
+     */
+    public static ServiceProcess start(Path root, String module, Map<String, String> env, Path runDir)
+            throws IOException, InterruptedException {
         Path jar = root.resolve(module).resolve("target").resolve(module + ".jar");
         if (!Files.isRegularFile(jar)) {
-            throw new IllegalStateException(jar + " is missing: run `./mvnw package` (the reactor builds it before this module)");
+            throw new IllegalStateException(jar + " is missing: build it first with `./mvnw package -DskipTests`");
         }
         Files.createDirectories(runDir);
         Path stdout = runDir.resolve(module + ".log");
@@ -61,28 +64,28 @@ final class ServiceProcess implements AutoCloseable {
         return service;
     }
 
-    String name() {
+    public String name() {
         return name;
     }
 
-    URI api() {
+    public URI api() {
         return URI.create("http://127.0.0.1:" + port);
     }
 
-    URI admin() {
+    public URI admin() {
         return URI.create("http://127.0.0.1:" + adminPort);
     }
 
-    Path stdout() {
+    public Path stdout() {
         return stdout;
     }
 
-    long pid() {
+    public long pid() {
         return process.pid();
     }
 
     /** Every stdout line so far, parsed; fails on a line that is not a JSON object. */
-    List<JsonNode> logLines() throws IOException {
+    public List<JsonNode> logLines() throws IOException {
         List<JsonNode> lines = new ArrayList<>();
         for (String line : Files.readAllLines(stdout)) {
             if (line.isEmpty()) {
@@ -97,23 +100,23 @@ final class ServiceProcess implements AutoCloseable {
         return lines;
     }
 
-    String rawStdout() throws IOException {
+    public String rawStdout() throws IOException {
         return Files.readString(stdout);
     }
 
     /** GET on the admin socket. */
-    HttpResponse<String> adminGet(String path) throws IOException, InterruptedException {
+    public HttpResponse<String> adminGet(String path) throws IOException, InterruptedException {
         return HTTP.send(HttpRequest.newBuilder(admin().resolve(path)).timeout(Duration.ofSeconds(5)).build(),
                          HttpResponse.BodyHandlers.ofString());
     }
 
     /** Sends SIGTERM without waiting. */
-    void terminate() {
+    public void terminate() {
         process.destroy();
     }
 
     /** Sends SIGTERM and waits for the exit code. */
-    int stop(Duration timeout) throws InterruptedException {
+    public int stop(Duration timeout) throws InterruptedException {
         process.destroy();
         if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
             process.destroyForcibly();
