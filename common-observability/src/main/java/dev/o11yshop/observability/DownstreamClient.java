@@ -1,22 +1,28 @@
 package dev.o11yshop.observability;
 
+import java.io.IOException;
 import java.net.ConnectException;
-import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpConnectTimeoutException;
+import java.net.http.HttpRequest;
+import java.net.http.HttpRequest.BodyPublishers;
+import java.net.http.HttpResponse;
+import java.net.http.HttpResponse.BodyHandlers;
+import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
 import io.helidon.config.Config;
 import io.helidon.faulttolerance.CircuitBreaker;
 import io.helidon.faulttolerance.CircuitBreakerOpenException;
-import io.helidon.http.HeaderNames;
-import io.helidon.http.HeaderValues;
 import io.helidon.http.Method;
 import io.helidon.metrics.api.Counter;
 import io.helidon.metrics.api.Gauge;
@@ -27,9 +33,6 @@ import io.helidon.tracing.HeaderProvider;
 import io.helidon.tracing.Scope;
 import io.helidon.tracing.Span;
 import io.helidon.tracing.Tracer;
-import io.helidon.webclient.api.HttpClientRequest;
-import io.helidon.webclient.api.HttpClientResponse;
-import io.helidon.webclient.api.WebClient;
 
 /**
  * The instrumented HTTP client for one downstream service ({@code peer}). Every attempt is a CLIENT span,
@@ -52,8 +55,9 @@ public final class DownstreamClient {
     private final URI baseUri;
     private final Settings settings;
     private final Tracer tracer;
-    private final WebClient client;
+    private final HttpClient client;
     private final CircuitBreaker breaker;
+    private final Semaphore bulkhead;
 
     /**
      * Timeouts, retries and circuit breaker of one peer.
@@ -65,9 +69,10 @@ public final class DownstreamClient {
      * @param breakerVolume   calls in the breaker's rolling window
      * @param breakerErrorRatio percentage of failed calls in the window that opens the circuit
      * @param breakerDelay    how long the circuit stays open before a trial call
+     * @param maxConcurrency  calls in flight to the peer at once (a bulkhead); more wait, within their deadline
      */
     public record Settings(Duration connectTimeout, Duration callTimeout, int maxAttempts, Duration retryBackoff,
-                           int breakerVolume, int breakerErrorRatio, Duration breakerDelay) {
+                           int breakerVolume, int breakerErrorRatio, Duration breakerDelay, int maxConcurrency) {
         /** Defaults, overridable under {@code client.*} in config ({@code CLIENT_CALL_TIMEOUT_MS}, ...). */
         public static Settings from(Config config) {
             Config client = config.get("client");
@@ -77,7 +82,8 @@ public final class DownstreamClient {
                                 Duration.ofMillis(client.get("retry.backoff.ms").asLong().orElse(25L)),
                                 client.get("breaker.volume").asInt().orElse(20),
                                 client.get("breaker.error.ratio").asInt().orElse(50),
-                                Duration.ofMillis(client.get("breaker.delay.ms").asLong().orElse(5_000L)));
+                                Duration.ofMillis(client.get("breaker.delay.ms").asLong().orElse(5_000L)),
+                                client.get("max.concurrency").asInt().orElse(64));
         }
     }
 
@@ -86,12 +92,14 @@ public final class DownstreamClient {
         this.baseUri = baseUri;
         this.settings = settings;
         this.tracer = tracer;
-        this.client = WebClient.builder()
-                .baseUri(baseUri)
+        // The JDK client: per-request timeouts without Helidon 4.1.2's WebClient pitfalls (a connection pool per
+        // distinct read timeout, and an idle-connection monitor that fails a reused connection on a stale timeout).
+        this.client = HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(settings.connectTimeout())
-                .readTimeout(settings.callTimeout())
-                .followRedirects(false)
+                .followRedirects(HttpClient.Redirect.NEVER)
                 .build();
+        this.bulkhead = new Semaphore(settings.maxConcurrency(), true);
         this.breaker = CircuitBreaker.builder()
                 .name(peer)
                 .volume(settings.breakerVolume())
@@ -99,6 +107,7 @@ public final class DownstreamClient {
                 .delay(settings.breakerDelay())
                 .successThreshold(1)
                 .build();
+        // One client per peer in a service; in a test JVM with several, the first one created reports the state.
         Metrics.globalRegistry().getOrCreate(
                 Gauge.builder("dependency_circuit_state", breaker, DownstreamClient::stateValue)
                         .description("Circuit breaker per dependency: 0 closed, 1 open, 2 half-open")
@@ -161,6 +170,29 @@ public final class DownstreamClient {
         if (timeout.isZero()) {
             throw new DownstreamException(peer, DownstreamException.Kind.TIMEOUT, "no time left in the request budget", null);
         }
+        if (!enterBulkhead(timeout)) {
+            throw new DownstreamException(peer, DownstreamException.Kind.TIMEOUT,
+                                          settings.maxConcurrency() + " calls already in flight for the whole time budget", null);
+        }
+        try {
+            // Waiting for the bulkhead used part of the budget.
+            return exchange(method, pathTemplate, path, entity, resendCount, min(timeout, deadline.remaining()));
+        } finally {
+            bulkhead.release();
+        }
+    }
+
+    private boolean enterBulkhead(Duration timeout) {
+        try {
+            return bulkhead.tryAcquire(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    private DownstreamResponse exchange(Method method, String pathTemplate, String path, byte[] entity, int resendCount,
+                                        Duration timeout) {
         long start = System.nanoTime();
         Span span = tracer.spanBuilder(method.text() + " " + pathTemplate)
                 .kind(Span.Kind.CLIENT)
@@ -176,35 +208,40 @@ public final class DownstreamClient {
         }
         String statusLabel = "error";
         try (Scope ignored = span.activate()) {
-            HttpClientRequest request = client.method(method).path(path).readTimeout(timeout);
+            HttpRequest.Builder request = HttpRequest.newBuilder(baseUri.resolve(path))
+                    .timeout(timeout)
+                    .method(method.text(), entity == null ? BodyPublishers.noBody() : BodyPublishers.ofByteArray(entity));
+            if (entity != null) {
+                request.header("Content-Type", "application/json");
+            }
             Map<String, String> propagation = new LinkedHashMap<>();
             tracer.inject(span.context(), HeaderProvider.empty(), new MapHeaders(propagation));
-            propagation.forEach((name, value) -> request.header(HeaderNames.create(name), value));
-            RequestId.current().ifPresent(id -> request.header(RequestId.HEADER, id));
-            try (HttpClientResponse response = entity == null
-                    ? request.request()
-                    : request.header(HeaderValues.CONTENT_TYPE_JSON).submit(entity)) {
-                int status = response.status().code();
-                statusLabel = LabelValues.status(status);
-                span.tag("http.response.status_code", status);
-                byte[] body = response.entity().as(byte[].class);
-                if (status >= 500) {
-                    span.status(Span.Status.ERROR);
-                    span.tag("error.type", Integer.toString(status));
-                    throw new DownstreamException(peer, DownstreamException.Kind.UNAVAILABLE,
-                                                  method.text() + " " + pathTemplate + " answered " + status, null);
-                }
-                span.end();
-                return new DownstreamResponse(status, body);
+            propagation.forEach(request::header);
+            RequestId.current().ifPresent(id -> request.header(RequestId.HEADER.defaultCase(), id));
+            HttpResponse<byte[]> response = client.send(request.build(), BodyHandlers.ofByteArray());
+            int status = response.statusCode();
+            statusLabel = LabelValues.status(status);
+            span.tag("http.response.status_code", status);
+            if (status >= 500) {
+                span.status(Span.Status.ERROR);
+                span.tag("error.type", Integer.toString(status));
+                throw new DownstreamException(peer, DownstreamException.Kind.UNAVAILABLE,
+                                              method.text() + " " + pathTemplate + " answered " + status, null);
             }
+            span.end();
+            return new DownstreamResponse(status, response.body());
         } catch (DownstreamException e) {
             span.end(e);
             throw e;
-        } catch (RuntimeException e) {
-            // Helidon's client reports I/O trouble in several wrappers (UncheckedIOException, IllegalStateException,
-            // a plain RuntimeException from its idle-connection monitor): classify by the root cause.
+        } catch (IOException e) {
             DownstreamException failure = classify(e);
-            span.tag("error.type", rootCause(e).getClass().getName());
+            span.tag("error.type", e.getClass().getName());
+            span.end(failure);
+            throw failure;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            DownstreamException failure = new DownstreamException(peer, DownstreamException.Kind.UNAVAILABLE,
+                                                                  "interrupted", e);
             span.end(failure);
             throw failure;
         } finally {
@@ -213,12 +250,13 @@ public final class DownstreamClient {
         }
     }
 
-    private DownstreamException classify(RuntimeException e) {
-        Throwable root = rootCause(e);
-        if (root instanceof SocketTimeoutException) {
+    private DownstreamException classify(IOException e) {
+        if (e instanceof HttpTimeoutException && !(e instanceof HttpConnectTimeoutException)) {
             return new DownstreamException(peer, DownstreamException.Kind.TIMEOUT, "no answer in time", e);
         }
-        String reason = root instanceof ConnectException ? "connection refused" : "connection failed: " + root.getClass().getSimpleName();
+        String reason = e instanceof HttpConnectTimeoutException ? "connect timed out"
+                : causedBy(e, ConnectException.class) ? "connection refused"
+                : "connection failed: " + rootCause(e).getClass().getSimpleName();
         return new DownstreamException(peer, DownstreamException.Kind.UNAVAILABLE, reason, e);
     }
 
@@ -257,6 +295,15 @@ public final class DownstreamClient {
             i = close + 1;
         }
         return path.toString();
+    }
+
+    private static boolean causedBy(Throwable e, Class<? extends Throwable> type) {
+        for (Throwable cause = e; cause != null; cause = cause.getCause() == cause ? null : cause.getCause()) {
+            if (type.isInstance(cause)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static Throwable rootCause(Throwable e) {

@@ -5,7 +5,6 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.BooleanSupplier;
 
 import io.helidon.http.Status;
-import io.helidon.metrics.api.Gauge;
 import io.helidon.metrics.api.Metrics;
 import io.helidon.webserver.http.ServerRequest;
 import org.slf4j.Logger;
@@ -72,10 +71,8 @@ public final class FaultInjection {
     }
 
     private void registerGauge(String fault, BooleanSupplier active) {
-        Metrics.globalRegistry().getOrCreate(
-                Gauge.builder("fault_injection_active", () -> active.getAsBoolean() ? 1 : 0)
-                        .description("1 while the named fault is injected into this service's API")
-                        .tags(Metrics.tags("fault", fault)));
+        MeterFamily.replaceGauge("fault_injection_active", "1 while the named fault is injected into this service's API",
+                                 () -> active.getAsBoolean() ? 1 : 0, Metrics.tags("fault", fault));
     }
 
     private static void logChange(Faults faults) {

@@ -7,10 +7,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 import io.helidon.metrics.api.Counter;
 import io.helidon.metrics.api.DistributionStatisticsConfig;
 import io.helidon.metrics.api.DistributionSummary;
+import io.helidon.metrics.api.Gauge;
 import io.helidon.metrics.api.Meter;
 import io.helidon.metrics.api.MeterRegistry;
 import io.helidon.metrics.api.Metrics;
@@ -84,6 +86,16 @@ public final class MeterFamily<M extends Meter> {
                                                                  .buckets(buckets)
                                                                  .percentiles(new double[0]))
                                                  .tags(tags)));
+    }
+
+    /**
+     * Registers a gauge read from {@code value} at scrape time, replacing one of the same name and labels that an
+     * earlier instance registered in this JVM (the registry is global; the newest owner of a series reports it).
+     */
+    public static void replaceGauge(String name, String help, Supplier<? extends Number> value, Iterable<Tag> tags) {
+        MeterRegistry registry = Metrics.globalRegistry();
+        registry.remove(name, tags);
+        registry.getOrCreate(Gauge.builder(name, value::get).description(help).tags(tags));
     }
 
     /** The meter for these label values, in the order of the label names. */

@@ -47,9 +47,9 @@ public final class ProblemHandlers {
     }
 
     /** The problem+json body for {@code exception} in the current request, for responses that are stored and replayed. */
-    public static byte[] body(ProblemException exception) {
+    public static byte[] body(ProblemException exception, String instance) {
         return Json.bytes(problem(exception.status(), exception.slug(), exception.title(), exception.detail(),
-                                  exception.errors(), null));
+                                  exception.errors(), instance));
     }
 
     private static void problem(ServerRequest req, ServerResponse res, ProblemException exception) {

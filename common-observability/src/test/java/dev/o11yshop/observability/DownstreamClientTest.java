@@ -428,7 +428,7 @@ class DownstreamClientTest {
     private static DownstreamClient.Settings settings(Duration callTimeout, int maxAttempts, int breakerVolume,
                                                       Duration breakerDelay) {
         return new DownstreamClient.Settings(Duration.ofMillis(500), callTimeout, maxAttempts, Duration.ofMillis(5),
-                                             breakerVolume, 50, breakerDelay);
+                                             breakerVolume, 50, breakerDelay, 64);
     }
 
     private static Deadline budget() {

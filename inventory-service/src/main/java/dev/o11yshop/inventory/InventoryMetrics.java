@@ -5,9 +5,6 @@ import java.util.Locale;
 
 import dev.o11yshop.observability.MeterFamily;
 import io.helidon.metrics.api.Counter;
-import io.helidon.metrics.api.Gauge;
-import io.helidon.metrics.api.MeterRegistry;
-import io.helidon.metrics.api.Metrics;
 import io.helidon.metrics.api.Tag;
 
 /**
@@ -50,15 +47,12 @@ final class InventoryMetrics {
      * reported through the first one's gauges.
      */
     static void registerStockGauges(Catalog catalog, Inventory inventory) {
-        MeterRegistry registry = Metrics.globalRegistry();
         for (Catalog.Entry entry : catalog.entries()) {
             String sku = entry.product().sku();
             for (String warehouse : entry.initialStock().keySet()) {
                 List<Tag> tags = List.of(Tag.create("product_id", sku), Tag.create("warehouse", warehouse));
-                registry.remove(LEVEL, tags);
-                registry.getOrCreate(Gauge.builder(LEVEL, () -> available(inventory, sku, warehouse))
-                                             .description("Units available for reservation, per product and warehouse")
-                                             .tags(tags));
+                MeterFamily.replaceGauge(LEVEL, "Units available for reservation, per product and warehouse",
+                                         () -> available(inventory, sku, warehouse), tags);
             }
         }
     }

@@ -74,10 +74,10 @@ final class Checkout {
             LOG.atInfo().addKeyValue("order_id", orderId).log("order_processing_started");
             ValidOrder order = operations.call("validate_order", validation -> {
                 ValidOrder valid = request.validate();
-                validation.tag("order.item_count", valid.quantities().size());
+                validation.tag("order.item_count", valid.items().size());
                 return valid;
             });
-            span.tag("order.item_count", order.quantities().size());
+            span.tag("order.item_count", order.items().size());
             span.tag("customer.id", order.customerId());
             span.tag("payment.method", order.paymentMethod());
             try {
@@ -103,7 +103,7 @@ final class Checkout {
     private Outcome reserveAndPay(String orderId, ValidOrder order, Deadline deadline, Span span) {
         InventoryClient.ReserveResult reservation = operations.call("check_inventory", step -> {
             step.tag("order.id", orderId);
-            return inventory.reserve(orderId, order.quantities(), deadline);
+            return inventory.reserve(orderId, order.items(), deadline);
         });
         if (reservation instanceof OutOfStock outOfStock) {
             Order rejected = store(orderId, order, List.of(), null, Order.Status.REJECTED, "out_of_stock");

@@ -2,7 +2,6 @@ package dev.o11yshop.order;
 
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 
 import dev.o11yshop.observability.Deadline;
 import dev.o11yshop.observability.DownstreamClient;
@@ -42,8 +41,8 @@ final class InventoryClient {
     record Item(String sku, int quantity) {
     }
 
-    ReserveResult reserve(String orderId, Map<String, Integer> quantities, Deadline deadline) {
-        List<Item> items = quantities.entrySet().stream().map(e -> new Item(e.getKey(), e.getValue())).toList();
+    ReserveResult reserve(String orderId, List<OrderRequest.Item> lines, Deadline deadline) {
+        List<Item> items = lines.stream().map(line -> new Item(line.sku(), line.quantity())).toList();
         DownstreamResponse response = http.post("/api/reservations", new ReservationRequest(orderId, items), false, deadline);
         return switch (response.status()) {
             case 201 -> response.as(Reserved.class);
@@ -52,7 +51,7 @@ final class InventoryClient {
                 String detail = problem == null ? "insufficient stock" : problem.detail();
                 yield new OutOfStock(shortSku(problem), detail);
             }
-            case 404 -> throw unknownSku(response.problem().orElse(null), quantities);
+            case 404 -> throw unknownSku(response.problem().orElse(null), items);
             default -> throw ProblemException.dependencyUnavailable(http.peer(),
                                                                     "unexpected status " + response.status(), null);
         };
@@ -89,14 +88,13 @@ final class InventoryClient {
     }
 
     /** Inventory does not know a sku: the client's mistake, named by field. */
-    private static ProblemException unknownSku(Problem problem, Map<String, Integer> quantities) {
+    private static ProblemException unknownSku(Problem problem, List<Item> items) {
         String detail = problem == null || problem.detail() == null ? "" : problem.detail();
-        int index = 0;
-        for (String sku : quantities.keySet()) {
+        for (int index = 0; index < items.size(); index++) {
+            String sku = items.get(index).sku();
             if (detail.contains(sku)) {
                 return ProblemException.invalidField("items[" + index + "].sku", "unknown sku " + sku);
             }
-            index++;
         }
         return ProblemException.invalidField("items", "contains an unknown sku");
     }

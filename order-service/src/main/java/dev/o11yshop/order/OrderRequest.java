@@ -1,9 +1,7 @@
 package dev.o11yshop.order;
 
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
 
@@ -57,9 +55,7 @@ record OrderRequest(String customerId, List<Item> items, Payment payment) {
         if (!errors.isEmpty()) {
             throw ProblemException.validation(errors);
         }
-        Map<String, Integer> quantities = new LinkedHashMap<>();
-        items.forEach(item -> quantities.merge(item.sku(), item.quantity(), Integer::sum));
-        return new ValidOrder(customerId, quantities, payment.method(), payment.cardNumber());
+        return new ValidOrder(customerId, List.copyOf(items), payment.method(), payment.cardNumber());
     }
 
     private static void validateItem(Item item, String path, List<FieldError> errors) {
@@ -78,12 +74,12 @@ record OrderRequest(String customerId, List<Item> items, Payment payment) {
     /**
      * A checked order request.
      *
-     * @param quantities quantity per sku, with repeated skus summed, in request order
+     * @param items the lines as requested (a sku may repeat; inventory sums them), each with a quantity in range
      */
-    record ValidOrder(String customerId, Map<String, Integer> quantities, String paymentMethod, String cardNumber) {
+    record ValidOrder(String customerId, List<Item> items, String paymentMethod, String cardNumber) {
         @Override
         public String toString() {
-            return "ValidOrder[customerId=" + customerId + ", quantities=" + quantities + ", method=" + paymentMethod + "]";
+            return "ValidOrder[customerId=" + customerId + ", items=" + items + ", method=" + paymentMethod + "]";
         }
     }
 }

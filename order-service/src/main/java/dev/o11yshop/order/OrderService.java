@@ -48,23 +48,24 @@ final class OrderService implements HttpService {
         Optional<String> key = req.headers().first(HeaderNames.create(IdempotencyKeys.HEADER));
         key.ifPresent(IdempotencyKeys::validate);
         byte[] body = Json.readBytes(req);
+        String instance = req.prologue().uriPath().rawPath();
         OrderRequest request = Json.parse(body, OrderRequest.class);
         StoredResponse response = key.isPresent()
                 ? idempotencyKeys.execute(key.get(), IdempotencyKeys.fingerprint(body), budget,
-                                          () -> placeOnce(request, deadline))
-                : placeOnce(request, deadline);
+                                          () -> placeOnce(request, deadline, instance))
+                : placeOnce(request, deadline, instance);
         res.status(Status.create(response.status()));
         res.header(HeaderNames.CONTENT_TYPE, response.contentType());
         res.send(response.body());
     }
 
     /** Runs the saga; a 201 or 422 is a final answer, anything else is thrown and not remembered. */
-    private StoredResponse placeOnce(OrderRequest request, Deadline deadline) {
+    private StoredResponse placeOnce(OrderRequest request, Deadline deadline, String instance) {
         return switch (checkout.place(request, deadline)) {
             case Confirmed confirmed -> new StoredResponse(Status.CREATED_201.code(), Json.bytes(confirmed.order()),
                                                            HeaderValues.CONTENT_TYPE_JSON.get());
             case Rejected rejected -> new StoredResponse(rejected.problem().status().code(),
-                                                         ProblemHandlers.body(rejected.problem()),
+                                                         ProblemHandlers.body(rejected.problem(), instance),
                                                          ProblemHandlers.PROBLEM_JSON);
         };
     }
