@@ -2,6 +2,7 @@ package dev.o11yshop.loadgen;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -13,12 +14,15 @@ import java.util.Map;
  */
 public final class LocalPlatform implements AutoCloseable {
     private final OtlpReceiver receiver;
+    private final boolean ownsReceiver;
     private final ServiceProcess inventory;
     private final ServiceProcess payment;
     private final ServiceProcess order;
 
-    private LocalPlatform(OtlpReceiver receiver, ServiceProcess inventory, ServiceProcess payment, ServiceProcess order) {
+    private LocalPlatform(OtlpReceiver receiver, boolean ownsReceiver, ServiceProcess inventory, ServiceProcess payment,
+                          ServiceProcess order) {
         this.receiver = receiver;
+        this.ownsReceiver = ownsReceiver;
         this.inventory = inventory;
         this.payment = payment;
         this.order = order;
@@ -34,18 +38,45 @@ public final class LocalPlatform implements AutoCloseable {
      */
     public static LocalPlatform start(Path root, Path runDir, Map<String, String> extraEnv)
             throws IOException, InterruptedException {
-        OtlpReceiver receiver = new OtlpReceiver();
+        return start(root, runDir, extraEnv, new OtlpReceiver(), true);
+    }
+
+    /** Like {@link #start(Path, Path, Map)}, exporting to a receiver the caller owns (and closes). */
+    public static LocalPlatform start(Path root, Path runDir, Map<String, String> extraEnv, OtlpReceiver receiver)
+            throws IOException, InterruptedException {
+        return start(root, runDir, extraEnv, receiver, false);
+    }
+
+    private static LocalPlatform start(Path root, Path runDir, Map<String, String> extraEnv, OtlpReceiver receiver,
+                                       boolean ownsReceiver) throws IOException, InterruptedException {
         Map<String, String> common = new HashMap<>(Map.of(
                 "OTEL_EXPORTER_OTLP_ENDPOINT", receiver.endpoint(),
                 "OTEL_BSP_SCHEDULE_DELAY", "100"));
         common.putAll(extraEnv);
-        ServiceProcess inventory = ServiceProcess.start(root, "inventory-service", common, runDir);
-        ServiceProcess payment = ServiceProcess.start(root, "payment-service", common, runDir);
-        Map<String, String> orderEnv = new HashMap<>(common);
-        orderEnv.put("INVENTORY_URL", inventory.api().toString());
-        orderEnv.put("PAYMENT_URL", payment.api().toString());
-        ServiceProcess order = ServiceProcess.start(root, "order-service", orderEnv, runDir);
-        return new LocalPlatform(receiver, inventory, payment, order);
+        List<ServiceProcess> started = new ArrayList<>();
+        try {
+            ServiceProcess inventory = track(started, ServiceProcess.start(root, "inventory-service", common, runDir));
+            ServiceProcess payment = track(started, ServiceProcess.start(root, "payment-service", common, runDir));
+            Map<String, String> orderEnv = new HashMap<>(common);
+            orderEnv.put("INVENTORY_URL", inventory.api().toString());
+            orderEnv.put("PAYMENT_URL", payment.api().toString());
+            ServiceProcess order = track(started, ServiceProcess.start(root, "order-service", orderEnv, runDir));
+            return new LocalPlatform(receiver, ownsReceiver, inventory, payment, order);
+        } catch (IOException | InterruptedException | RuntimeException e) {
+            // A service that failed to start must not leave the ones before it running.
+            for (ServiceProcess service : started) {
+                service.close();
+            }
+            if (ownsReceiver) {
+                receiver.close();
+            }
+            throw e;
+        }
+    }
+
+    private static ServiceProcess track(List<ServiceProcess> started, ServiceProcess service) {
+        started.add(service);
+        return service;
     }
 
     public OtlpReceiver receiver() {
@@ -69,12 +100,14 @@ public final class LocalPlatform implements AutoCloseable {
         return List.of(order, inventory, payment);
     }
 
-    /** Stops every service with SIGTERM, then the receiver. */
+    /** Stops every service with SIGTERM, then the receiver if this platform started it. */
     @Override
     public void close() throws InterruptedException {
         for (ServiceProcess service : services()) {
             service.close();
         }
-        receiver.close();
+        if (ownsReceiver) {
+            receiver.close();
+        }
     }
 }

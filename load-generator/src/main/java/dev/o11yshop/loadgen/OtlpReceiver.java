@@ -11,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
 import java.util.function.Predicate;
 import java.util.zip.GZIPInputStream;
 
@@ -35,7 +36,9 @@ public final class OtlpReceiver implements AutoCloseable {
     private static final HexFormat HEX = HexFormat.of();
 
     private final List<ReceivedSpan> spans = new CopyOnWriteArrayList<>();
+    private final List<Consumer<ReceivedSpan>> listeners = new CopyOnWriteArrayList<>();
     private final WebServer server;
+    private volatile boolean retaining = true;
 
     /**
      * One received span.
@@ -46,7 +49,12 @@ public final class OtlpReceiver implements AutoCloseable {
      */
     public record ReceivedSpan(String service, Map<String, Object> resource, String traceId, String spanId, String parentSpanId,
                         String traceState, String name, String kind, String statusCode, Map<String, Object> attributes,
-                        List<String> events) {
+                        List<String> events, long startNanos, long endNanos) {
+        /** Duration in milliseconds. */
+        public double durationMs() {
+            return (endNanos - startNanos) / 1_000_000.0;
+        }
+
         public Object attribute(String key) {
             return attributes.get(key);
         }
@@ -97,6 +105,16 @@ public final class OtlpReceiver implements AutoCloseable {
         spans.clear();
     }
 
+    /** Calls {@code listener} with every span received from now on. */
+    public void onSpan(Consumer<ReceivedSpan> listener) {
+        listeners.add(listener);
+    }
+
+    /** Whether received spans are kept for {@link #spans()}; off for long, heavy runs that only use listeners. */
+    public void retain(boolean retain) {
+        this.retaining = retain;
+    }
+
     public static String describe(List<ReceivedSpan> spans) {
         StringBuilder out = new StringBuilder();
         for (ReceivedSpan span : spans) {
@@ -118,7 +136,11 @@ public final class OtlpReceiver implements AutoCloseable {
                 String service = String.valueOf(resource.get("service.name"));
                 for (ScopeSpans scopeSpans : resourceSpans.getScopeSpansList()) {
                     for (Span span : scopeSpans.getSpansList()) {
-                        spans.add(flatten(service, resource, span));
+                        ReceivedSpan received = flatten(service, resource, span);
+                        if (retaining) {
+                            spans.add(received);
+                        }
+                        listeners.forEach(listener -> listener.accept(received));
                     }
                 }
             }
@@ -143,7 +165,9 @@ public final class OtlpReceiver implements AutoCloseable {
                                 span.getKind().name(),
                                 span.getStatus().getCode().name(),
                                 attributes(span.getAttributesList()),
-                                events);
+                                events,
+                                span.getStartTimeUnixNano(),
+                                span.getEndTimeUnixNano());
     }
 
     private static Map<String, Object> attributes(List<KeyValue> keyValues) {

@@ -1,0 +1,61 @@
+package dev.o11yshop.loadgen;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+
+import dev.o11yshop.observability.Json;
+
+/**
+ * Where a {@code local} run's services listen, written to {@code endpoints.json} in its run directory so that
+ * other commands ({@code fault}) can find them.
+ *
+ * @param api   API base URL per service name
+ * @param admin admin base URL per service name
+ */
+record Endpoints(Map<String, URI> api, Map<String, URI> admin) {
+    static final String FILE = "endpoints.json";
+
+    static Endpoints of(LocalPlatform platform) {
+        Map<String, URI> api = new TreeMap<>();
+        Map<String, URI> admin = new TreeMap<>();
+        for (ServiceProcess service : platform.services()) {
+            api.put(service.name(), service.api());
+            admin.put(service.name(), service.admin());
+        }
+        return new Endpoints(api, admin);
+    }
+
+    void write(Path runDir) throws IOException {
+        Files.write(runDir.resolve(FILE), Json.bytes(this));
+    }
+
+    Optional<URI> admin(String service) {
+        return Optional.ofNullable(admin.get(service));
+    }
+
+    /** The endpoints of the newest run under {@code runRoot} whose services may still be up; empty if none. */
+    static Endpoints latest(Path runRoot) {
+        if (!Files.isDirectory(runRoot)) {
+            return new Endpoints(Map.of(), Map.of());
+        }
+        try (Stream<Path> runs = Files.list(runRoot)) {
+            Optional<Path> newest = runs.map(run -> run.resolve(FILE))
+                    .filter(Files::isRegularFile)
+                    .max(Comparator.comparing(file -> file.toFile().lastModified()));
+            if (newest.isEmpty()) {
+                return new Endpoints(Map.of(), Map.of());
+            }
+            return Json.MAPPER.readValue(newest.get().toFile(), Endpoints.class);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the endpoints of the newest run in " + runRoot, e);
+        }
+    }
+}
