@@ -38,9 +38,17 @@ final class BenchReport {
                           ((Number) completeness.get("complete_traces")).longValue(),
                           ((Number) completeness.get("confirmed_checkouts")).longValue()), "100%");
         rss.forEach((service, mib) -> row(md, "peak RSS " + service, mib + " MiB", "< 256 MiB"));
-        double worst = accuracy.stream().mapToDouble(step -> Math.abs(number(step.get("deviation_percent")))).max().orElse(0);
+        // Accuracy is the generator's own: steps where the system fell so far behind that the concurrency cap dropped
+        // arrivals measure the system, not the schedule.
+        double worst = accuracy.stream()
+                .filter(step -> number(step.get("dropped_by_cap")) == 0)
+                .mapToDouble(step -> Math.abs(number(step.get("deviation_percent")))).max().orElse(0);
+        double fastest = accuracy.stream()
+                .filter(step -> number(step.get("dropped_by_cap")) == 0)
+                .mapToDouble(step -> number(step.get("target_rate"))).max().orElse(0);
         double cpu = accuracy.stream().mapToDouble(step -> number(step.get("generator_cpu_share"))).max().orElse(0);
-        row(md, "generator: worst |achieved − target| over all steps", String.format(Locale.ROOT, "%.2f%%", worst), "≤ 1% up to 5,000/s");
+        row(md, "generator: worst |achieved − target| over steps without cap drops (up to " + fmt(fastest) + "/s)",
+            String.format(Locale.ROOT, "%.2f%%", worst), "≤ 1% up to 5,000/s");
         row(md, "generator: highest CPU share of the machine", pct(cpu), "");
         Map<String, Object> machine = (Map<String, Object>) report.get("machine");
         md.append("\nmachine: ").append(machine.get("cores")).append(" cores, ").append(machine.get("java"))
