@@ -70,10 +70,10 @@ final class LocalCommand implements Callable<Integer> {
             out.printf("    try: load-generator fault payment-service errorRate=0.3   (while this runs)%n");
 
             Telemetry telemetry = PlatformOptions.generatorTelemetry(platform.receiver());
-            LoadRun run = new LoadRun(traffic.withTargets(platform.order().api(), platform.inventory().api()),
-                                      telemetry.tracer(), System.out);
+            TrafficOptions targeted = traffic.withTargets(platform.order().api(), platform.inventory().api());
+            LoadRun run = new LoadRun(targeted, telemetry.tracer(), System.out);
             stopOnInterrupt(run);
-            out.printf("%n==> driving traffic: %s%n", traffic.describe());
+            out.printf("%n==> driving traffic: %s%n", targeted.describe());
             out.flush();
             RunSummary summary = run.run();
             telemetry.flush(5_000);

@@ -88,17 +88,13 @@ class LoadGeneratorIT {
             Result set = run("fault", "payment", "errorRate=1.0", "--admin-url", admin);
             assertEquals(0, set.exitCode(), set.err());
             assertThat(set.out(), containsString("fault_injection_active{fault=\"error_rate\",scope=\"application\",} 1.0"));
-            ShopClient.Response failing = client.post(platform.payment().api().resolve("/api/payments"), """
-                    {"orderId": "o-fault", "amount": {"amount": "10.00", "currency": "USD"}, "method": "card",
-                     "cardNumber": "4111111111111111"}""", Map.of());
+            ShopClient.Response failing = pay(platform, "o-fault");
             assertEquals(500, failing.status(), failing.body());
 
             Result clear = run("fault", "payment-service", "clear", "--admin-url", admin);
             assertEquals(0, clear.exitCode(), clear.err());
             assertThat(clear.out(), containsString("fault_injection_active{fault=\"error_rate\",scope=\"application\",} 0.0"));
-            ShopClient.Response healthy = client.post(platform.payment().api().resolve("/api/payments"), """
-                    {"orderId": "o-fault-2", "amount": {"amount": "10.00", "currency": "USD"}, "method": "card",
-                     "cardNumber": "4111111111111111"}""", Map.of());
+            ShopClient.Response healthy = pay(platform, "o-fault-2");
             assertEquals(201, healthy.status(), healthy.body());
 
             Result wrong = run("fault", "payment", "errorRate=lots", "--admin-url", admin);
@@ -108,6 +104,12 @@ class LoadGeneratorIT {
             assertEquals(1, refused.exitCode(), "the service's 400 is reported: " + refused.out());
             assertThat(refused.err(), containsString("errorRate"));
         }
+    }
+
+    private ShopClient.Response pay(LocalPlatform platform, String orderId) throws Exception {
+        return client.post(platform.payment().api().resolve("/api/payments"), """
+                {"orderId": "%s", "amount": {"amount": "10.00", "currency": "USD"}, "method": "card",
+                 "cardNumber": "4111111111111111"}""".formatted(orderId), Map.of());
     }
 
     private record Result(int exitCode, String out, String err) {
