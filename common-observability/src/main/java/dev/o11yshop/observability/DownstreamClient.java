@@ -150,6 +150,11 @@ public final class DownstreamClient {
             if (attempt > 0 && !backoff(attempt, deadline)) {
                 break;
             }
+            // The bulkhead is outside the breaker: waiting for a free slot is local congestion, not the peer failing.
+            if (!enterBulkhead(min(settings.callTimeout(), deadline.remaining()))) {
+                throw new DownstreamException(peer, DownstreamException.Kind.TIMEOUT,
+                                              settings.maxConcurrency() + " calls already in flight for the whole time budget", null);
+            }
             try {
                 int resend = attempt;
                 return breaker.invoke(() -> attempt(method, pathTemplate, path, entity, resend, deadline));
@@ -157,6 +162,8 @@ public final class DownstreamClient {
                 throw new DownstreamException(peer, DownstreamException.Kind.UNAVAILABLE, "circuit breaker is open", e);
             } catch (DownstreamException e) {
                 failure = e;
+            } finally {
+                bulkhead.release();
             }
         }
         throw failure != null ? failure
@@ -170,16 +177,7 @@ public final class DownstreamClient {
         if (timeout.isZero()) {
             throw new DownstreamException(peer, DownstreamException.Kind.TIMEOUT, "no time left in the request budget", null);
         }
-        if (!enterBulkhead(timeout)) {
-            throw new DownstreamException(peer, DownstreamException.Kind.TIMEOUT,
-                                          settings.maxConcurrency() + " calls already in flight for the whole time budget", null);
-        }
-        try {
-            // Waiting for the bulkhead used part of the budget.
-            return exchange(method, pathTemplate, path, entity, resendCount, min(timeout, deadline.remaining()));
-        } finally {
-            bulkhead.release();
-        }
+        return exchange(method, pathTemplate, path, entity, resendCount, timeout);
     }
 
     private boolean enterBulkhead(Duration timeout) {
