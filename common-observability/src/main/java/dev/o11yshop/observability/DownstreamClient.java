@@ -1,5 +1,6 @@
 package dev.o11yshop.observability;
 
+import java.io.EOFException;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.URI;
@@ -254,7 +255,8 @@ public final class DownstreamClient {
         }
         String reason = e instanceof HttpConnectTimeoutException ? "connect timed out"
                 : causedBy(e, ConnectException.class) ? "connection refused"
-                : "connection failed: " + rootCause(e).getClass().getSimpleName();
+                : causedBy(e, EOFException.class) ? "connection closed by the peer"
+                : "connection failed";
         return new DownstreamException(peer, DownstreamException.Kind.UNAVAILABLE, reason, e);
     }
 
@@ -304,13 +306,6 @@ public final class DownstreamClient {
         return false;
     }
 
-    private static Throwable rootCause(Throwable e) {
-        Throwable root = e;
-        while (root.getCause() != null && root.getCause() != root) {
-            root = root.getCause();
-        }
-        return root;
-    }
 
     private static Duration min(Duration a, Duration b) {
         return a.compareTo(b) <= 0 ? a : b;

@@ -1,6 +1,7 @@
 package dev.o11yshop.inventory;
 
-import static dev.o11yshop.inventory.Eventually.eventually;
+import dev.o11yshop.observability.Eventually;
+import static dev.o11yshop.observability.Eventually.eventually;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.everyItem;

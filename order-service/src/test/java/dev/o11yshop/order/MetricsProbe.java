@@ -3,30 +3,17 @@ package dev.o11yshop.order;
 import java.time.Duration;
 import java.util.Map;
 
-import io.helidon.metrics.api.Counter;
-import io.helidon.metrics.api.Gauge;
-import io.helidon.metrics.api.Meter;
-import io.helidon.metrics.api.Metrics;
-
-/** Reads meters of the global registry by name and a subset of their labels (Helidon may add a scope label). */
+/** The order-side readings of the tests, on top of common-observability's shared {@code MetricsProbe}. */
 final class MetricsProbe {
     private MetricsProbe() {
     }
 
-    /** Sum of the counters named {@code name} whose labels include {@code labels}; 0 when there is none yet. */
     static long counter(String name, Map<String, String> labels) {
-        return Metrics.globalRegistry().meters(meter -> matches(meter, name, labels)).stream()
-                .mapToLong(meter -> ((Counter) meter).count())
-                .sum();
+        return dev.o11yshop.observability.MetricsProbe.counter(name, labels);
     }
 
-    /** Value of the one gauge named {@code name} with {@code labels}; fails when it is missing or ambiguous. */
     static double gauge(String name, Map<String, String> labels) {
-        var gauges = Metrics.globalRegistry().meters(meter -> matches(meter, name, labels));
-        if (gauges.size() != 1) {
-            throw new AssertionError("expected exactly one gauge " + name + labels + ", found " + gauges);
-        }
-        return ((Gauge<?>) gauges.iterator().next()).value().doubleValue();
+        return dev.o11yshop.observability.MetricsProbe.gauge(name, labels);
     }
 
     /** {@code orders_processed_total} of card payments with this status. */
@@ -74,9 +61,5 @@ final class MetricsProbe {
             throw new AssertionError("interrupted while waiting for in-flight requests", e);
         }
         return counter("http_requests_total", Map.of("method", method, "endpoint", endpoint, "status", status));
-    }
-
-    private static boolean matches(Meter meter, String name, Map<String, String> labels) {
-        return meter.id().name().equals(name) && meter.id().tagsMap().entrySet().containsAll(labels.entrySet());
     }
 }

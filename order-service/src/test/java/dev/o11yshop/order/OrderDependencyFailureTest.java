@@ -1,5 +1,6 @@
 package dev.o11yshop.order;
 
+import dev.o11yshop.observability.Eventually;
 import static dev.o11yshop.order.MetricsProbe.circuitState;
 import static dev.o11yshop.order.MetricsProbe.clientRequests;
 import static dev.o11yshop.order.MetricsProbe.orders;
@@ -122,7 +123,7 @@ class OrderDependencyFailureTest {
     }
 
     /**
-     * Helidon 4.1.2 keeps an idle pooled connection under watch by a read that uses the timeout of the call that last
+     * Regression guard from Helidon 4.1.2's WebClient (now replaced by the JDK client), which kept an idle pooled connection under watch by a read that used the timeout of the call that last
      * used it (here the 500 ms call timeout). A call that reuses the connection shortly before that read times out,
      * and is answered after it, fails with a read timeout although its own answer came well within its timeout.
      * The reservation is not retried (it is not idempotent), so the checkout fails with 504, and the reservation it

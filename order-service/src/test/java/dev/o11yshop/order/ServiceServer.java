@@ -1,5 +1,6 @@
 package dev.o11yshop.order;
 
+import dev.o11yshop.observability.Eventually;
 import java.net.URI;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;

@@ -1,5 +1,6 @@
 package dev.o11yshop.payment;
 
+import dev.o11yshop.observability.MetricsProbe;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.greaterThanOrEqualTo;

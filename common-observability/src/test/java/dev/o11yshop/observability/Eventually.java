@@ -1,22 +1,22 @@
-package dev.o11yshop.inventory;
+package dev.o11yshop.observability;
 
 import java.time.Duration;
 import java.util.concurrent.locks.LockSupport;
 
-/** Polls an assertion until it holds or a deadline passes; for effects of other threads (jobs, span export). */
-final class Eventually {
-    static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(10);
+/** Shared by the modules' tests (common-observability's test-jar). Polls an assertion until it holds or a deadline passes; for effects of other threads (jobs, span export). */
+public final class Eventually {
+    public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(10);
 
     private Eventually() {
     }
 
     /** An assertion that may throw anything; only {@link AssertionError} means "not yet". */
     @FunctionalInterface
-    interface Check {
+    public interface Check {
         void run() throws Exception;
     }
 
-    static void eventually(Check check) throws Exception {
+    public static void eventually(Check check) throws Exception {
         eventually(DEFAULT_TIMEOUT, check);
     }
 
@@ -24,7 +24,7 @@ final class Eventually {
      * Runs {@code check} until it passes; at the deadline its last {@link AssertionError} is thrown. Any other
      * exception fails at once: it is a bug, not a state that may still change.
      */
-    static void eventually(Duration timeout, Check check) throws Exception {
+    public static void eventually(Duration timeout, Check check) throws Exception {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
             try {
