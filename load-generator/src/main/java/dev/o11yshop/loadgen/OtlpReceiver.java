@@ -64,17 +64,32 @@ public final class OtlpReceiver implements AutoCloseable {
         }
     }
 
+    /** A receiver on loopback, for processes on this machine. */
     public OtlpReceiver() {
+        this("127.0.0.1");
+    }
+
+    /**
+     * A receiver bound to {@code host}: {@code 0.0.0.0} lets containers reach it through the Docker host gateway.
+     *
+     * @param host the address to listen on
+     */
+    public OtlpReceiver(String host) {
         server = WebServer.builder()
                 .port(0)
-                .host("127.0.0.1")
+                .host(host)
                 .routing(routing -> routing.post("/v1/traces", this::receive))
                 .build()
                 .start();
     }
 
+    /** The loopback base URL, for processes on this machine. */
     public String endpoint() {
         return "http://127.0.0.1:" + server.port();
+    }
+
+    public int port() {
+        return server.port();
     }
 
     public List<ReceivedSpan> spans() {
