@@ -29,6 +29,8 @@ BASE_TAR="${BASE_TAR:-$WORK_DIR/base-25-jre.tar}"
 # plus what reflection/ServiceLoader/TLS/JMX need at run time.
 JAVA_MODULES="${JAVA_MODULES:-java.base,java.desktop,java.logging,java.management,java.naming,java.net.http,java.sql,java.xml,jdk.unsupported,jdk.crypto.ec,jdk.management,jdk.zipfs,jdk.naming.dns,jdk.localedata}"
 UID_GID=65532
+# Only the tar's path goes to stdout (callers capture it); everything else to stderr.
+exec 3>&1 1>&2
 
 log() { printf '[build-base-image %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
@@ -40,9 +42,13 @@ command -v docker >/dev/null || die "docker CLI not found (apt-get install -y do
 docker info >/dev/null 2>&1 || die "Docker daemon not reachable (start dockerd first)"
 [ -x "$JDK_HOME/bin/jlink" ] || die "no jlink in $JDK_HOME"
 
-if [ "${FORCE:-0}" != 1 ] && docker image inspect "$BASE_IMAGE" >/dev/null 2>&1 && [ -s "$BASE_TAR" ]; then
-    log "cached: $BASE_IMAGE exists and $BASE_TAR exists (FORCE=1 to rebuild)"
-    echo "$BASE_TAR"
+if [ "${FORCE:-0}" != 1 ] && [ -s "$BASE_TAR" ]; then
+    if ! docker image inspect "$BASE_IMAGE" >/dev/null 2>&1; then
+        log "loading $BASE_IMAGE from the cached $BASE_TAR"
+        docker load -q -i "$BASE_TAR" >&2
+    fi
+    log "cached: $BASE_IMAGE and $BASE_TAR (FORCE=1 to rebuild)"
+    echo "$BASE_TAR" >&3
     exit 0
 fi
 
@@ -115,4 +121,4 @@ docker save -o "$BASE_TAR" "$BASE_IMAGE"
 rm -rf "$IMG_ROOT"
 
 log "done in $(( $(date +%s) - start ))s: $(docker image inspect -f '{{.Size}}' "$BASE_IMAGE" | awk '{printf "%.1f MB", $1/1e6}') image, $(du -h "$BASE_TAR" | cut -f1) tar"
-echo "$BASE_TAR"
+echo "$BASE_TAR" >&3
