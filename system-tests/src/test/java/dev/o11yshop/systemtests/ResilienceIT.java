@@ -38,16 +38,22 @@ class ResilienceIT {
      */
     @Test
     void unreachableTelemetryBackendNeverFailsOrBlocksACheckout() throws Exception {
+        // The generous timeouts keep this test about telemetry: a cold JVM on a busy two-core machine can
+        // take over the default second for its first reservations.
         try (LocalPlatform platform = Platform.start("telemetry-unreachable",
-                                                Map.of("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:9"))) {
+                                                Map.of("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:9",
+                                                       "CLIENT_CALL_TIMEOUT_MS", "5000", "ORDER_BUDGET_MS", "10000"))) {
             List<Long> latenciesMs = new ArrayList<>();
-            for (int i = 0; i < 40; i++) {
+            // The first 10 warm the JVMs up; they must succeed too, but their latency is not the exporter's doing.
+            for (int i = 0; i < 50; i++) {
                 long start = System.nanoTime();
                 ShopClient.Response response = client.post(platform.order().api().resolve("/api/orders"),
                                                            ShopClient.orderBody("cust-otel", "SKU-0005", 1, ShopClient.GOOD_CARD),
                                                            Map.of());
-                latenciesMs.add((System.nanoTime() - start) / 1_000_000);
                 assertEquals(201, response.status(), response.body());
+                if (i >= 10) {
+                    latenciesMs.add((System.nanoTime() - start) / 1_000_000);
+                }
             }
             latenciesMs.sort(Long::compare);
             System.out.printf("checkout latency with an unreachable OTLP endpoint: p50 %d ms, max %d ms%n",
