@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by the project's scripts: exports JAVA_HOME (and PATH) for a JDK 21 or newer, or fails with a hint.
 # Looks at JAVA_HOME first, then at the JDKs under /usr/lib/jvm.
 
@@ -21,6 +22,8 @@ o11yshop_find_jdk() {
 
 if ! JAVA_HOME="$(o11yshop_find_jdk)"; then
     echo "o11y-shop needs a JDK 21 or newer: install one (e.g. Temurin 21) and set JAVA_HOME" >&2
+    # Sourced: return; run directly: exit.
+    # shellcheck disable=SC2317
     return 1 2>/dev/null || exit 1
 fi
 export JAVA_HOME PATH="$JAVA_HOME/bin:$PATH"
