@@ -36,6 +36,8 @@ import org.slf4j.LoggerFactory;
  *     <li>{@code GET|PUT /rate}: {@code {"rate": 50}}</li>
  *     <li>{@code GET|PUT /mix}: {@code {"browse": 60, "checkout": 30, "declined": 5, "invalid": 5}}; a PUT replaces
  *     the whole mix, scenarios left out get weight 0</li>
+ *     <li>{@code POST /alerts}: Alertmanager's webhook receiver ({@link AlertWebhook}): one {@code alert_received}
+ *     log line per alert, counted in {@code loadgen_alerts_received_total{status}}</li>
  * </ul>
  * Bad input is a 400 {@code application/problem+json} naming the field at fault.
  */
@@ -98,6 +100,7 @@ public final class ControlServer implements AutoCloseable {
     /** The control routes. */
     static final class ControlService implements HttpService {
         private final LoadRun run;
+        private final AlertWebhook alerts = new AlertWebhook();
 
         ControlService(LoadRun run) {
             this.run = run;
@@ -109,7 +112,8 @@ public final class ControlServer implements AutoCloseable {
                     .get("/rate", (req, res) -> Json.send(res, Status.OK_200, Map.of("rate", run.targetRate())))
                     .put("/rate", this::putRate)
                     .get("/mix", (req, res) -> Json.send(res, Status.OK_200, run.mix().asMap()))
-                    .put("/mix", this::putMix);
+                    .put("/mix", this::putMix)
+                    .post("/alerts", alerts::receive);
         }
 
         private void putRate(ServerRequest req, ServerResponse res) {

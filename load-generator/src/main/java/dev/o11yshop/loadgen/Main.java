@@ -14,8 +14,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "load-generator",
          mixinStandardHelpOptions = true,
          versionProvider = Main.Version.class,
-         description = "Drives o11y-shop: open-model traffic, the local platform, fault toggles and the benchmark.",
-         subcommands = {LocalCommand.class, FaultCommand.class, BenchCommand.class, RunCommand.class})
+         description = "Drives o11y-shop: open-model traffic, the local platform, fault toggles, the benchmark and deployment verification.",
+         subcommands = {LocalCommand.class, FaultCommand.class, BenchCommand.class, RunCommand.class, VerifyCommand.class})
 public final class Main implements Callable<Integer> {
     /** Exit code of a command line that is wrong (bad option value, unknown service, ...). */
     public static final int USAGE_ERROR = 2;
