@@ -47,6 +47,8 @@ class NetworkPolicyTest {
      * <li>telemetry: the four JVMs and helm test send OTLP to the collector (4318 as configured; 4317 admitted as
      * the other OTLP transport); the collector exports traces to Jaeger over OTLP/gRPC only (Jaeger 4318 stays
      * closed) and logs to Loki's OTLP endpoint</li>
+     * <li>Loki's own metrics: the bundled Prometheus scrapes loki:3100/metrics (a static job; the port is named http,
+     * so the operator's PodMonitor does not cover it)</li>
      * <li>queries: Grafana and helm test query Jaeger, Prometheus and Loki; helm test reaches nothing else (not
      * inventory/payment, not any admin port)</li>
      * <li>users ({@code *}, any source): the UIs and the public API, reached through NodePort or port-forward:
@@ -96,6 +98,8 @@ class NetworkPolicyTest {
             "prometheus:9090 <- " + HELM_TEST,
             "loki:3100 <- grafana",
             "loki:3100 <- " + HELM_TEST,
+            // the bundled Prometheus' static `loki` scrape job (Loki's /metrics is on its http port 3100)
+            "loki:3100 <- prometheus",
             // users: UIs
             "grafana:3000 <- *",
             "jaeger:16686 <- *",
