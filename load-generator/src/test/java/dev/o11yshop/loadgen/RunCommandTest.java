@@ -162,10 +162,12 @@ class RunCommandTest {
     @Test
     void ctrlCStopsTheRunAndStillPrintsTheSummary() throws Exception {
         String java = ProcessHandle.current().info().command().orElse("java");
-        ProcessBuilder builder = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
-                                                    Main.class.getName(), "run", "--target", stub.uri().toString(),
-                                                    "--inventory", stub.uri().toString(), "--rate", "50", "--duration",
-                                                    "0", "--progress-interval", "500ms", "--mix", "checkout=1");
+        List<String> command = new ArrayList<>(sigintAtDefault());
+        command.addAll(List.of(java, "-cp", System.getProperty("java.class.path"),
+                               Main.class.getName(), "run", "--target", stub.uri().toString(),
+                               "--inventory", stub.uri().toString(), "--rate", "50", "--duration",
+                               "0", "--progress-interval", "500ms", "--mix", "checkout=1"));
+        ProcessBuilder builder = new ProcessBuilder(command);
         builder.environment().put("OTEL_TRACES_EXPORTER", "none");
         builder.environment().put("LOG_LEVEL", "WARN");
         Process process = builder.start();
@@ -193,6 +195,34 @@ class RunCommandTest {
         } finally {
             process.destroyForcibly();
         }
+    }
+
+    /**
+     * What to start the child JVM through so that SIGINT is at its default disposition, as when started from a
+     * terminal. A job that a non-interactive shell starts in the background (a CI step, a script) inherits SIGINT
+     * ignored, and HotSpot installs no handler for an ignored SIGINT: the child would never see the Ctrl-C. GNU env
+     * (coreutils 8.31 or later) resets it; where env lacks that option (BSD, macOS) or is missing, java is started
+     * directly.
+     */
+    private static List<String> sigintAtDefault() throws InterruptedException {
+        List<String> env = List.of("/usr/bin/env", "--default-signal=INT");
+        List<String> probe = new ArrayList<>(env);
+        probe.add("true");
+        Process process;
+        try {
+            process = new ProcessBuilder(probe)
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                    .start();
+        } catch (IOException noEnv) {
+            // No /usr/bin/env (not a Unix): java is started directly.
+            return List.of();
+        }
+        if (!process.waitFor(10, TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+            throw new AssertionError("`" + String.join(" ", probe) + "` did not end within 10 s");
+        }
+        return process.exitValue() == 0 ? env : List.of();
     }
 
     private static void readLines(Process process, ConcurrentLinkedQueue<String> lines) {

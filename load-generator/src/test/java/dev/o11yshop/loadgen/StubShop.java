@@ -8,6 +8,8 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -24,8 +26,9 @@ import io.helidon.webserver.http.ServerResponse;
  * A stub of the HTTP endpoints the scenarios call (not of the services' logic): a plain Helidon server on an
  * ephemeral port that answers {@code GET /api/products[/{sku}]} with 200 and {@code POST /api/orders} with 201,
  * 422 for the declining test card and 400 for the malformed orders the generator sends. It records every
- * arrival ({@link System#nanoTime()} at the start of handling, method, path, {@code traceparent}) and can delay
- * every answer, or hold every request that arrives within a window until the window ends (a stall).
+ * arrival ({@link System#nanoTime()} at the start of handling, method, path, {@code traceparent}) and the client
+ * connections they came on, and can delay every answer, or hold every request that arrives within a window until
+ * the window ends (a stall).
  */
 final class StubShop implements AutoCloseable {
     /** One request as the stub saw it arrive. */
@@ -34,6 +37,7 @@ final class StubShop implements AutoCloseable {
 
     private final WebServer server;
     private final ConcurrentLinkedQueue<Arrival> arrivals = new ConcurrentLinkedQueue<>();
+    private final Set<String> connections = ConcurrentHashMap.newKeySet();
     private final AtomicLong delayNanos = new AtomicLong();
     private final AtomicLong stallFrom = new AtomicLong(Long.MAX_VALUE);
     private final AtomicLong stallUntil = new AtomicLong(Long.MIN_VALUE);
@@ -53,6 +57,7 @@ final class StubShop implements AutoCloseable {
                             long now = System.nanoTime();
                             arrivals.add(new Arrival(now, req.prologue().method().text(), req.prologue().uriPath().path(),
                                                      req.headers().first(HeaderNames.create("traceparent")).orElse(null)));
+                            connections.add(req.remotePeer().address().toString());
                             int current = inProgress.incrementAndGet();
                             maxInProgress.accumulateAndGet(current, Math::max);
                             try {
@@ -109,8 +114,14 @@ final class StubShop implements AutoCloseable {
         return arrivals.stream().filter(a -> a.nanos() >= fromNanos).count();
     }
 
+    /** Client connections (by client address and port) that requests came on since the last {@link #reset()}. */
+    int connections() {
+        return connections.size();
+    }
+
     void reset() {
         arrivals.clear();
+        connections.clear();
         delayNanos.set(0);
         stallFrom.set(Long.MAX_VALUE);
         stallUntil.set(Long.MIN_VALUE);
