@@ -56,6 +56,11 @@ final class ShopImages {
         Assumptions.abort("container tests skipped: " + missing);
     }
 
+    /** Whether Docker runs and holds this build's images of {@code modules}. */
+    static boolean available(String... modules) {
+        return whyNotAvailable(modules) == null;
+    }
+
     private static String whyNotAvailable(String... modules) {
         if (!Boolean.getBoolean("o11yshop.images.built")) {
             return "this build made no images (the images profile is on by itself when /var/run/docker.sock exists;"
