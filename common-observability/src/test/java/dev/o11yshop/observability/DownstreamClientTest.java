@@ -283,7 +283,7 @@ class DownstreamClientTest {
     // ---------------------------------------------------------------- circuit breaker
 
     @Test
-    void theCircuitOpensFailsFastAndClosesWhenThePeerRecovers() {
+    void theCircuitOpensFailsFastAndClosesWhenThePeerRecovers() throws Exception {
         DownstreamClient client = new DownstreamClient(peerName, peerUri,
                                                        settings(Duration.ofSeconds(2), 1, 4, Duration.ofMillis(1_500)),
                                                        TRACER);
@@ -318,7 +318,7 @@ class DownstreamClientTest {
     }
 
     @Test
-    void aFailedTrialOpensTheCircuitAgain() {
+    void aFailedTrialOpensTheCircuitAgain() throws Exception {
         DownstreamClient client = new DownstreamClient(peerName, peerUri,
                                                        settings(Duration.ofSeconds(2), 1, 2, Duration.ofMillis(300)),
                                                        TRACER);
@@ -453,18 +453,7 @@ class DownstreamClientTest {
         return spans.getFirst();
     }
 
-    private static void awaitTrue(Duration timeout, BooleanSupplier condition, String what) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out after " + timeout + ": " + what);
-            }
-            try {
-                Thread.sleep(10);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError("interrupted while waiting: " + what, e);
-            }
-        }
+    private static void awaitTrue(Duration timeout, BooleanSupplier condition, String what) throws Exception {
+        Eventually.eventually(timeout, () -> assertTrue(condition.getAsBoolean(), "timed out after " + timeout + ": " + what));
     }
 }

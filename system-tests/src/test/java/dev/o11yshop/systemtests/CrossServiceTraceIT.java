@@ -2,6 +2,7 @@ package dev.o11yshop.systemtests;
 
 import java.net.URI;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
@@ -22,6 +23,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import static dev.o11yshop.observability.Eventually.eventually;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsInAnyOrder;
 import static org.hamcrest.Matchers.empty;
@@ -298,21 +300,16 @@ class CrossServiceTraceIT {
     }
 
     /** Waits until spans named {@code service:name} have all arrived in the trace, then returns the whole trace. */
-    private static List<ReceivedSpan> awaitTrace(String traceId, Set<String> expected) throws InterruptedException {
+    private static List<ReceivedSpan> awaitTrace(String traceId, Set<String> expected) throws Exception {
         Predicate<ReceivedSpan> inTrace = span -> span.traceId().equals(traceId);
-        long deadline = System.nanoTime() + SPAN_WAIT.toNanos();
-        while (true) {
-            List<ReceivedSpan> trace = platform.receiver().spans(inTrace);
-            Set<String> seen = trace.stream().map(span -> span.service() + ":" + span.name()).collect(Collectors.toSet());
-            if (seen.containsAll(expected)) {
-                return trace;
-            }
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("trace " + traceId + " lacks " + expected.stream().filter(e -> !seen.contains(e)).toList()
-                                                 + "; has:" + OtlpReceiver.describe(trace));
-            }
-            Thread.sleep(50);
-        }
+        List<List<ReceivedSpan>> trace = new ArrayList<>(List.of(List.of()));
+        eventually(SPAN_WAIT, () -> {
+            trace.set(0, platform.receiver().spans(inTrace));
+            Set<String> seen = trace.get(0).stream().map(span -> span.service() + ":" + span.name()).collect(Collectors.toSet());
+            assertTrue(seen.containsAll(expected), "trace " + traceId + " lacks "
+                    + expected.stream().filter(e -> !seen.contains(e)).toList() + "; has:" + OtlpReceiver.describe(trace.get(0)));
+        });
+        return trace.get(0);
     }
 
     private static ReceivedSpan only(List<ReceivedSpan> trace, String service, String name) {

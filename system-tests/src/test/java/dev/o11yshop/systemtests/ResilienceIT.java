@@ -18,6 +18,7 @@ import dev.o11yshop.loadgen.LocalPlatform;
 import dev.o11yshop.loadgen.ServiceProcess;
 import org.junit.jupiter.api.Test;
 
+import static dev.o11yshop.observability.Eventually.eventually;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.greaterThan;
 import static org.hamcrest.Matchers.greaterThanOrEqualTo;
@@ -219,14 +220,9 @@ class ResilienceIT {
 
     private static void awaitMetric(ServiceProcess service, String prefix, DoublePredicate condition,
                                     Duration timeout) throws Exception {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        OptionalDouble value = findMetric(service, prefix);
-        while (value.isEmpty() || !condition.test(value.getAsDouble())) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError(prefix + " stayed at " + value + " for " + timeout);
-            }
-            Thread.sleep(100);
-            value = findMetric(service, prefix);
-        }
+        eventually(timeout, () -> {
+            OptionalDouble value = findMetric(service, prefix);
+            assertTrue(value.isPresent() && condition.test(value.getAsDouble()), prefix + " stayed at " + value + " for " + timeout);
+        });
     }
 }
