@@ -19,6 +19,7 @@ import java.util.TreeSet;
 import java.util.stream.Collectors;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.o11yshop.loadgen.LocalPlatform;
 import dev.o11yshop.loadgen.ServiceProcess;
 import org.junit.jupiter.api.AfterAll;
@@ -40,7 +41,12 @@ import static org.junit.jupiter.api.Assertions.fail;
  * ({@link PrometheusStack} derives the test copies: only durations that delay an outcome are shortened, never an
  * expression). Each scenario injects a fault, asserts that its alerts become active in Alertmanager and are
  * delivered to the webhook within a bound, clears the fault and asserts that they resolve. The time from fault to
- * alert is measured and printed as a table at the end.
+ * alert is measured and printed as a table at the end. The scenarios are those of docs/scenarios.md: payment errors,
+ * inventory down, payment declines (the load generator's mix), slow inventory, stock exhaustion (restocking off and a
+ * product bought out). Each starts from a clean state, which it asserts: no fault set, the baseline mix, none of its
+ * alerts active or pending. An alert whose rule windows hold it firing for minutes after the undo (burn-rate pages,
+ * 5m ratios and quantiles pushed far past their threshold) is asserted to fire, not awaited to resolve; the summary
+ * says why for each.
  * <p>
  * The alerts a scenario expects are read from the rendered rule files: one that is missing fails the test (it does
  * not skip). Without Prometheus/Alertmanager binaries it is skipped on a developer machine, and fails in CI.
@@ -58,16 +64,31 @@ class AlertingIT {
     private static final double RATE = 40;
     /** 30 checkouts/s plus browsing; no declined or invalid orders, so the healthy baseline has no 4xx/5xx. */
     private static final String MIX = "checkout=3,browse=1";
+    /** {@link #MIX} as {@code GET /mix} shows it: every scenario starts and ends with it. */
+    private static final Map<String, Double> BASELINE_MIX = Map.of("browse", 1.0, "checkout", 3.0, "declined", 0.0, "invalid", 0.0);
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Why a burn-rate page is not awaited to resolve. */
+    private static final String BURN_PAGE_STAYS = "the page's 6h/30m branch (burn > 6) holds it until the 30m window "
+            + "forgets the fault, about 30 min";
+    /** Why an alert over a 5m ratio or quantile that the fault pushed far past its threshold is not awaited to resolve. */
+    private static final String FIVE_MINUTE_WINDOW = "its 5m window holds the fault's requests until they age out: "
+            + "about 4-5 min after the undo, whatever the fault's length";
+    /** The product the stock scenario drains: stocked in two warehouses, few units (135), cheap enough to buy out. */
+    private static final String DRAINED_SKU = "SKU-0009";
 
     /**
      * An alert a scenario expects: its name and the labels (from the rule or the series) it must carry; whether the
-     * test waits for it to resolve (false only where the chart's expression keeps it firing far longer than a test
-     * can wait, which the scenario documents).
+     * test waits for it to resolve: {@code unresolvedBecause} is null, or says why the chart's expression keeps it
+     * firing far longer than the suite can wait (printed under the summary).
      */
-    record Expected(String alertname, Map<String, String> labels, boolean resolves) {
+    record Expected(String alertname, Map<String, String> labels, String unresolvedBecause) {
         Expected(String alertname, Map<String, String> labels) {
-            this(alertname, labels, true);
+            this(alertname, labels, null);
+        }
+
+        boolean resolves() {
+            return unresolvedBecause == null;
         }
 
         boolean matches(JsonNode labelsNode) {
@@ -93,7 +114,9 @@ class AlertingIT {
     private static LocalPlatform platform;
     private static LoadGeneratorProcess loadGenerator;
     private static PrometheusStack stack;
-    private static ServiceProcess restartedInventory;
+    /** The inventory-service process serving now (the platform's, or the latest restart on the same ports). */
+    private static ServiceProcess inventory;
+    private static final List<ServiceProcess> RESTARTED = new ArrayList<>();
     private static Path runDir;
     private static long suiteStart;
 
@@ -104,6 +127,7 @@ class AlertingIT {
         chart = ChartFiles.render();
         runDir = Path.of(System.getProperty("o11yshop.runDir", "target/platform-runs")).resolve("alerting");
         platform = Platform.start("alerting", Map.of());
+        inventory = platform.inventory();
         loadGenerator = LoadGeneratorProcess.start(platform, runDir, RATE, MIX);
         // Cold JVMs can time out a few checkouts in the first seconds. Prometheus starts once checkouts run clean,
         // so its windows hold a healthy baseline (increases before its first scrape are invisible to rate()).
@@ -169,8 +193,8 @@ class AlertingIT {
                     loadGenerator.close();
                 }
             } finally {
-                if (restartedInventory != null) {
-                    restartedInventory.close();
+                for (ServiceProcess restarted : RESTARTED) {
+                    restarted.close();
                 }
                 if (platform != null) {
                     platform.close();
@@ -193,7 +217,7 @@ class AlertingIT {
                 // Fires (the 1h/5m branch) but is not awaited to resolve: the page's second branch, 6h and 30m burn
                 // > 6 (the SRE workbook's multi-window alert), keeps it firing until the 30m window has forgotten
                 // the fault, half an hour later.
-                new Expected("CheckoutAvailabilityBudgetBurn", Map.of("severity", "page"), false));
+                new Expected("CheckoutAvailabilityBudgetBurn", Map.of("severity", "page"), BURN_PAGE_STAYS));
         URI faults = platform.payment().admin().resolve("/faults");
         runScenario("payment-service errorRate 0.5", expected,
                 () -> assertEquals(200, send("PUT", faults, "{\"errorRate\": 0.5}").statusCode(), "PUT " + faults),
@@ -211,16 +235,171 @@ class AlertingIT {
                 new Expected("TargetDown", Map.of("job", "inventory-service", "severity", "warning")),
                 new Expected("DependencyCircuitOpen", Map.of("job", "order-service", "peer", "inventory-service",
                                                              "severity", "warning")));
-        ServiceProcess inventory = platform.inventory();
-        int port = inventory.api().getPort();
-        int adminPort = inventory.admin().getPort();
+        ServiceProcess stopped = inventory;
         runScenario("inventory-service stopped", expected,
-                () -> inventory.stop(Duration.ofSeconds(20)),
-                () -> restartedInventory = ServiceProcess.start(
-                        Path.of(System.getProperty("o11yshop.root", "..")), "inventory-service",
-                        Map.of("PORT", String.valueOf(port), "ADMIN_PORT", String.valueOf(adminPort),
-                               "OTEL_EXPORTER_OTLP_ENDPOINT", platform.receiver().endpoint()),
-                        runDir.resolve("inventory-restarted")));
+                () -> stopped.stop(Duration.ofSeconds(20)),
+                () -> restartInventory(Map.of(), "inventory-restarted"));
+    }
+
+    /**
+     * The load generator sends mostly payments with the always-declining card: the declined share of payments and
+     * the rejected share of orders cross their thresholds (no 5xx: declined orders are rejected, not failed).
+     * Restoring the mix undoes it, but neither alert is awaited to resolve: their 5m ratios stay over the threshold
+     * until the declined payments have aged out of the window.
+     */
+    @Test
+    @Order(3)
+    void paymentDeclinesFire() throws Exception {
+        List<Expected> expected = List.of(
+                new Expected("PaymentDeclineSpike", Map.of("severity", "warning"), FIVE_MINUTE_WINDOW),
+                new Expected("OrderRejectionRateHigh", Map.of("severity", "warning"), FIVE_MINUTE_WINDOW));
+        // 80 % of actions pay with the declining card (about 32 declined payments/s out of 36).
+        Map<String, Double> declining = Map.of("browse", 1.0, "checkout", 1.0, "declined", 8.0, "invalid", 0.0);
+        runScenario("payment declines (mix)", expected,
+                () -> setMix(declining),
+                () -> setMix(BASELINE_MIX));
+    }
+
+    /**
+     * inventory-service answers every API call 800 ms late: a checkout (reserve, then commit) takes over 1.6 s, so
+     * order-service's POST /api/orders p99 is over 1 s and nearly every checkout is slower than the latency SLO's
+     * 0.5 s. The injected fault is alerted too, and resolves once cleared; the p99 and the page are not awaited to
+     * resolve (their windows).
+     */
+    @Test
+    @Order(4)
+    void slowInventoryFires() throws Exception {
+        List<Expected> expected = List.of(
+                new Expected("FaultInjectionActive", Map.of("job", "inventory-service", "fault", "latency",
+                                                            "severity", "warning")),
+                new Expected("ServiceHighLatency", Map.of("job", "order-service", "method", "POST",
+                                                          "endpoint", "/api/orders", "severity", "warning"),
+                             "the p99 of its 5m window stays over 1 s until under 1 % of the window's checkouts are "
+                                     + "slow: about 5 min after the undo, whatever the fault's length"),
+                new Expected("CheckoutLatencyBudgetBurn", Map.of("severity", "page"), BURN_PAGE_STAYS));
+        URI faults = inventory.admin().resolve("/faults");
+        runScenario("inventory-service latencyMs 800", expected,
+                () -> assertEquals(200, send("PUT", faults, "{\"latencyMs\": 800}").statusCode(), "PUT " + faults),
+                () -> assertEquals(200, send("DELETE", faults, null).statusCode(), "DELETE " + faults));
+    }
+
+    /**
+     * Stock exhaustion: inventory-service restarts (same ports) with replenishment off
+     * ({@code INVENTORY_RESTOCK_INTERVAL_MS=0}), then {@value #DRAINED_SKU} is bought out with the good card until
+     * fewer units than InventoryLowStock's threshold are left. The undo restarts it with the default replenishment,
+     * which starts again from the initial stock: the alert resolves.
+     */
+    @Test
+    @Order(5)
+    void stockExhaustionFiresAndResolves() throws Exception {
+        List<Expected> expected = List.of(
+                new Expected("InventoryLowStock", Map.of("product_id", DRAINED_SKU, "severity", "warning")));
+        int lowStock = lowStockUnits();
+        runScenario("stock exhaustion (" + DRAINED_SKU + ")", expected,
+                () -> {
+                    restartInventory(Map.of("INVENTORY_RESTOCK_INTERVAL_MS", "0"), "inventory-no-restock");
+                    drain(DRAINED_SKU, lowStock);
+                },
+                () -> {
+                    restartInventory(Map.of(), "inventory-restocking");
+                    int available = available(DRAINED_SKU);
+                    assertTrue(available >= lowStock, DRAINED_SKU + " after the restart: " + available + " units, expected "
+                            + "its initial stock back");
+                });
+    }
+
+    /** Stops the serving inventory-service and starts a new one on the same ports, with {@code env} added. */
+    private static void restartInventory(Map<String, String> env, String dirName) throws Exception {
+        ServiceProcess old = inventory;
+        if (ProcessHandle.of(old.pid()).map(ProcessHandle::isAlive).orElse(false)) {
+            old.stop(Duration.ofSeconds(20));
+        }
+        Map<String, String> all = new HashMap<>(env);
+        all.put("PORT", String.valueOf(old.api().getPort()));
+        all.put("ADMIN_PORT", String.valueOf(old.admin().getPort()));
+        all.put("OTEL_EXPORTER_OTLP_ENDPOINT", platform.receiver().endpoint());
+        ServiceProcess started = ServiceProcess.start(Path.of(System.getProperty("o11yshop.root", "..")),
+                                                      "inventory-service", all, runDir.resolve(dirName));
+        RESTARTED.add(started);
+        inventory = started;
+    }
+
+    /** InventoryLowStock's threshold, from the rendered rule ({@code sum by (...) (inventory_level) < N}). */
+    private static int lowStockUnits() {
+        String expr = chart.rules().stream()
+                .filter(r -> r.alert().filter("InventoryLowStock"::equals).isPresent())
+                .map(r -> String.valueOf(r.body().get("expr")).trim())
+                .findFirst().orElseThrow(() -> new AssertionError("the chart defines no InventoryLowStock rule"));
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("<\\s*(\\d+)\\s*$").matcher(expr);
+        assertTrue(m.find(), "InventoryLowStock's expression does not end in '< N': " + expr);
+        return Integer.parseInt(m.group(1));
+    }
+
+    /** Units of {@code sku} available across warehouses, from inventory-service's API. */
+    private static int available(String sku) throws Exception {
+        HttpResponse<String> response = send("GET", inventory.api().resolve("/api/products/" + sku), null);
+        assertEquals(200, response.statusCode(), "GET /api/products/" + sku + ": " + response.body());
+        return JSON.readTree(response.body()).path("available").asInt(-1);
+    }
+
+    /**
+     * Buys {@code sku} with the good card until fewer than {@code below} units are available (the load generator
+     * buys it too). Each order stays under payment-service's fraud limit (10,000.00); an order answered 422 (out of
+     * stock: the load generator took some first) or 503 (order-service's breaker still open after the restart) is
+     * retried with what is left.
+     */
+    private static void drain(String sku, int below) throws Exception {
+        HttpResponse<String> product = send("GET", inventory.api().resolve("/api/products/" + sku), null);
+        assertEquals(200, product.statusCode(), "GET /api/products/" + sku + ": " + product.body());
+        double price = Double.parseDouble(JSON.readTree(product.body()).path("unitPrice").path("amount").asText());
+        int perOrder = Math.max(1, Math.min(100, (int) (9_000 / price)));
+        URI orders = platform.order().api().resolve("/api/orders");
+        List<Integer> statuses = new ArrayList<>();
+        eventually(Duration.ofSeconds(60), () -> {
+            int available = available(sku);
+            if (available >= below) {
+                int quantity = Math.min(perOrder, available);
+                HttpResponse<String> response = send("POST", orders, "{\"customerId\":\"alerting-drain\",\"items\":[{\"sku\":\""
+                        + sku + "\",\"quantity\":" + quantity + "}],\"payment\":{\"method\":\"card\",\"cardNumber\":\"4111111111111111\"}}");
+                statuses.add(response.statusCode());
+                assertTrue(Set.of(201, 422, 503).contains(response.statusCode()),
+                        "drain order of " + quantity + " " + sku + ": " + response.statusCode() + " " + response.body());
+            }
+            assertTrue(available < below, () -> sku + " still has " + available + " units (drain orders so far answered "
+                    + statuses + ")");
+        });
+    }
+
+    private static void setMix(Map<String, Double> mix) throws Exception {
+        loadGenerator.setMix(mix);
+        assertEquals(mix, loadGenerator.mix(), "the load generator's mix after PUT /mix");
+    }
+
+    /**
+     * Every scenario starts from the same state: no fault on any service, the baseline mix, and none of its expected
+     * alerts active in Alertmanager or pending/firing in Prometheus.
+     */
+    private static void assertCleanState(String name, List<Expected> expected) throws Exception {
+        for (ServiceProcess service : List.of(platform.order(), inventory, platform.payment())) {
+            HttpResponse<String> response = send("GET", service.admin().resolve("/faults"), null);
+            assertEquals(200, response.statusCode(), service.name() + " GET /faults: " + response.body());
+            JsonNode faults = JSON.readTree(response.body());
+            boolean clean = faults.path("errorRate").asDouble(-1) == 0 && faults.path("latencyMs").asLong(-1) == 0
+                    && faults.path("latencyJitterMs").asLong(-1) == 0 && !faults.path("unavailable").asBoolean(true);
+            assertTrue(clean, name + ": " + service.name() + " has a fault set before the scenario: " + faults);
+        }
+        assertEquals(BASELINE_MIX, loadGenerator.mix(), name + ": the load generator's mix before the scenario");
+        List<JsonNode> before = stack.activeAlerts();
+        JsonNode rules = stack.query("ALERTS");
+        for (Expected alert : expected) {
+            assertTrue(before.stream().noneMatch(a -> alert.matches(a.path("labels"))),
+                    () -> name + ": " + alert + " is active before the fault, so its time to fire means nothing: "
+                            + before.stream().map(a -> a.path("labels").toString()).toList());
+            for (JsonNode series : rules) {
+                assertTrue(!alert.matches(series.path("metric")),
+                        () -> name + ": " + alert + " is pending or firing in Prometheus before the fault: " + series);
+            }
+        }
     }
 
     private interface Action {
@@ -229,10 +408,10 @@ class AlertingIT {
 
     private static void runScenario(String name, List<Expected> expected, Action inject, Action clear) throws Exception {
         assertRulesExist(name, expected);
-        List<JsonNode> before = stack.activeAlerts();
-        for (Expected alert : expected) {
-            assertTrue(before.stream().noneMatch(a -> alert.matches(a.path("labels"))),
-                    () -> name + ": " + alert + " is active before the fault, so its time to fire means nothing: " + before);
+        try {
+            assertCleanState(name, expected);
+        } catch (AssertionError e) {
+            throw new AssertionError(e.getMessage() + "\n" + diagnostics(), e);
         }
         int webhookLinesBefore = loadGenerator.alertsReceived().size();
         Map<Expected, Double> active = new LinkedHashMap<>();
@@ -352,6 +531,7 @@ class AlertingIT {
             out.append("Prometheus ALERTS: ").append(stack.query("ALERTS")).append('\n');
             out.append("targets: ").append(stack.targetHealth()).append('\n');
             out.append("webhook lines: ").append(loadGenerator.alertsReceived().size()).append('\n');
+            out.append("load generator mix: ").append(loadGenerator.mix()).append('\n');
             for (JsonNode group : stack.rulesStatus().path("groups")) {
                 for (JsonNode rule : group.path("rules")) {
                     if (!"ok".equals(rule.path("health").asText())) {
@@ -369,15 +549,17 @@ class AlertingIT {
 
     private static void printSummary() throws IOException {
         StringBuilder table = new StringBuilder();
-        table.append(String.format(Locale.ROOT, "%n%-30s %-75s %9s %9s %9s %9s%n", "scenario", "alert",
+        table.append(String.format(Locale.ROOT, "%n%-32s %-95s %9s %9s %9s %9s%n", "scenario", "alert",
                 "active", "notified", "resolved", "res.notif"));
-        table.append(String.format(Locale.ROOT, "%-30s %-75s %9s %9s %9s %9s%n", "", "",
+        table.append(String.format(Locale.ROOT, "%-32s %-95s %9s %9s %9s %9s%n", "", "",
                 "(s after fault)", "", "(s after clear)", ""));
         for (Timing t : TIMINGS) {
-            table.append(String.format(Locale.ROOT, "%-30s %-75s %9s %9s %9s %9s%n", t.scenario(), t.alert(),
+            table.append(String.format(Locale.ROOT, "%-32s %-95s %9s %9s %9s %9s%n", t.scenario(), t.alert(),
                     fmt(t.activeInAlertmanager()), fmt(t.firingAtWebhook()),
                     t.alert().resolves() ? fmt(t.resolvedInAlertmanager()) : "n/a", t.alert().resolves() ? fmt(t.resolvedAtWebhook()) : "n/a"));
         }
+        TIMINGS.stream().map(Timing::alert).filter(a -> !a.resolves()).distinct().forEach(a -> table.append(
+                String.format(Locale.ROOT, "n/a: %s not awaited to resolve: %s%n", a, a.unresolvedBecause())));
         table.append(String.format(Locale.ROOT, "rule `for` divided by %d, scrape/evaluation interval %s; total %.1f s%n",
                 PrometheusStack.RULE_TIME_FACTOR, PrometheusStack.INTERVAL, seconds(suiteStart)));
         System.out.println("==> AlertingIT: time to fire and to resolve" + table);

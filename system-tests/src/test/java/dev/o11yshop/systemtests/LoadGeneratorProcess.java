@@ -2,11 +2,16 @@ package dev.o11yshop.systemtests;
 
 import java.io.IOException;
 import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Matcher;
@@ -17,6 +22,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.o11yshop.loadgen.LocalPlatform;
 
 import static dev.o11yshop.observability.Eventually.eventually;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -28,6 +34,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 final class LoadGeneratorProcess implements AutoCloseable {
     private static final Pattern ADMIN = Pattern.compile("^admin: http://localhost:(\\d+)", Pattern.MULTILINE);
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
     private final Process process;
     private final Path stdout;
@@ -77,13 +84,32 @@ final class LoadGeneratorProcess implements AutoCloseable {
         return new LoadGeneratorProcess(process, stdout, admin.get());
     }
 
-    /** The admin port: {@code /metrics}, {@code /status}, {@code PUT /rate}, {@code POST /alerts}. */
+    /** The admin port: {@code /metrics}, {@code /status}, {@code PUT /rate}, {@code GET|PUT /mix}, {@code POST /alerts}. */
     URI admin() {
         return admin;
     }
 
     int adminPort() {
         return admin.getPort();
+    }
+
+    /** {@code GET /mix}: the weight of every scenario. */
+    Map<String, Double> mix() throws IOException, InterruptedException {
+        HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(admin.resolve("/mix")).timeout(Duration.ofSeconds(5)).build(),
+                                                  HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, response.statusCode(), "GET /mix: " + response.body());
+        Map<String, Double> mix = new TreeMap<>();
+        JSON.readTree(response.body()).fields().forEachRemaining(e -> mix.put(e.getKey(), e.getValue().asDouble()));
+        return mix;
+    }
+
+    /** {@code PUT /mix}: replaces the whole mix (a scenario left out gets weight 0). */
+    void setMix(Map<String, Double> mix) throws IOException, InterruptedException {
+        HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(admin.resolve("/mix")).timeout(Duration.ofSeconds(5))
+                                                          .header("Content-Type", "application/json")
+                                                          .PUT(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(mix))).build(),
+                                                  HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, response.statusCode(), "PUT /mix " + mix + ": " + response.body());
     }
 
     /** Every {@code alert_received} line logged so far. */
