@@ -9,7 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-import org.junit.jupiter.api.Assumptions;
+import dev.o11yshop.observability.RequiredInCi;
 
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -22,21 +22,9 @@ final class Tools {
     private Tools() {
     }
 
-    static boolean inCi() {
-        return "true".equalsIgnoreCase(System.getenv("CI"));
-    }
-
-    /** The tool's path; aborts the test (skip) when it is missing, or fails when env CI=true. */
+    /** The tool's path; skips the test when it is missing, or fails in CI ({@link RequiredInCi}). */
     static Path require(String path, String installHint) {
-        Path tool = Paths.get(path);
-        if (!Files.isExecutable(tool)) {
-            String reason = path + " is not installed (" + installHint + ")";
-            if (inCi()) {
-                fail(reason + "; CI=true, so a missing checker is a failure, not a skip");
-            }
-            Assumptions.abort(reason);
-        }
-        return tool;
+        return RequiredInCi.executable(Paths.get(path), installHint);
     }
 
     static Result run(Path dir, List<String> command) throws IOException, InterruptedException {

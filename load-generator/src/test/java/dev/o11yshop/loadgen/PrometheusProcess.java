@@ -17,9 +17,8 @@ import java.util.concurrent.TimeUnit;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.o11yshop.observability.Json;
+import dev.o11yshop.observability.RequiredInCi;
 
-import static org.junit.jupiter.api.Assertions.fail;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * A real Prometheus (Debian's {@code prometheus} package) on a free loopback port with its own data directory,
@@ -56,15 +55,7 @@ final class PrometheusProcess implements AutoCloseable {
 
     /** Skips (developer machine) or fails (CI) when there is no Prometheus binary. */
     static void assumeInstalled() {
-        Path binary = binary();
-        if (Files.isExecutable(binary)) {
-            return;
-        }
-        String reason = "no Prometheus binary at " + binary + " (apt-get install prometheus, or set PROMETHEUS)";
-        if ("true".equalsIgnoreCase(System.getenv("CI"))) {
-            fail(reason + "; CI must have it (.ci/run installs it)");
-        }
-        assumeTrue(false, reason);
+        RequiredInCi.executable(binary(), "apt-get install prometheus, or set PROMETHEUS");
     }
 
     static PrometheusProcess start(Path dir, URI stub, List<String> jobs) throws IOException {

@@ -2,7 +2,6 @@ package dev.o11yshop.systemtests;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -14,10 +13,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import dev.o11yshop.observability.RequiredInCi;
 import dev.o11yshop.loadgen.LocalPlatform;
+import dev.o11yshop.observability.RequiredInCi;
 import dev.o11yshop.loadgen.ServiceProcess;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -28,7 +28,6 @@ import static org.hamcrest.Matchers.hasItem;
 import static org.hamcrest.Matchers.is;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * Every metric of the contract, with its labels, on each service's admin {@code /metrics}; an exposition that
@@ -111,13 +110,7 @@ class MetricsIT {
 
     @Test
     void promtoolAcceptsEveryExposition() throws Exception {
-        Path promtool = Path.of("/usr/bin/promtool");
-        if (!Files.isExecutable(promtool)) {
-            if ("true".equalsIgnoreCase(System.getenv("CI"))) {
-                fail("promtool is required in CI (Debian package prometheus); .ci/run installs it");
-            }
-            Assumptions.abort("promtool not installed (apt-get install prometheus)");
-        }
+        Path promtool = RequiredInCi.executable(Path.of("/usr/bin/promtool"), "apt-get install prometheus");
         for (ServiceProcess service : platform.services()) {
             String exposition = service.adminGet("/metrics").body();
             Process check = new ProcessBuilder(promtool.toString(), "check", "metrics").redirectErrorStream(true).start();

@@ -24,11 +24,10 @@ import java.util.regex.Pattern;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import org.junit.jupiter.api.Assumptions;
+import dev.o11yshop.observability.RequiredInCi;
 
 import static dev.o11yshop.observability.Eventually.eventually;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * A real Prometheus and Alertmanager (Debian's {@code prometheus} 2.42 and {@code prometheus-alertmanager} 0.25) as
@@ -84,13 +83,7 @@ final class PrometheusStack implements AutoCloseable {
         if (!Files.isExecutable(ALERTMANAGER)) {
             missing.add(ALERTMANAGER + " (apt-get install prometheus-alertmanager)");
         }
-        if (missing.isEmpty()) {
-            return;
-        }
-        if ("true".equalsIgnoreCase(System.getenv("CI"))) {
-            fail("the alerting tests must run in CI, but these are not installed: " + missing);
-        }
-        Assumptions.abort("not installed: " + missing);
+        RequiredInCi.require(missing.isEmpty() ? null : "the alerting tests need " + missing);
     }
 
     /**

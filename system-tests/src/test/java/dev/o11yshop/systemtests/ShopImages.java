@@ -6,7 +6,7 @@ import java.util.List;
 import java.util.Map;
 
 import com.github.dockerjava.api.exception.NotFoundException;
-import org.junit.jupiter.api.Assumptions;
+import dev.o11yshop.observability.RequiredInCi;
 import org.testcontainers.DockerClientFactory;
 import org.testcontainers.containers.GenericContainer;
 import org.testcontainers.containers.Network;
@@ -47,13 +47,7 @@ final class ShopImages {
      */
     static void requireImages(String... modules) {
         String missing = whyNotAvailable(modules);
-        if (missing == null) {
-            return;
-        }
-        if ("true".equalsIgnoreCase(System.getenv("CI"))) {
-            fail("the container tests must run in CI, but " + missing + " (.ci/run starts dockerd and builds the images)");
-        }
-        Assumptions.abort("container tests skipped: " + missing);
+        RequiredInCi.require(missing == null ? null : "the container tests cannot run: " + missing);
     }
 
     /** Whether Docker runs and holds this build's images of {@code modules}. */
