@@ -232,9 +232,10 @@ class ValidationTest {
     }
 
     /**
-     * The components whose pods have a container port named admin or metrics, which the bundled Prometheus scrapes:
-     * the monitors must cover the same (those rendered by the profile).
+     * The components the bundled Prometheus scrapes: those whose pods have a container port named admin or metrics
+     * (pod discovery), and Loki (its static {@code loki} job, see LokiScrapeTest). The monitors must cover the same
+     * (those rendered by the profile).
      */
     static final Set<String> SCRAPED = Set.of("order-service", "inventory-service", "payment-service", "load-generator",
-            "otel-collector", "jaeger");
+            "otel-collector", "jaeger", "loki");
 }
