@@ -220,11 +220,14 @@ final class Chart {
      * documents are exactly what {@code helm test} sends, and {@link Manifests.Doc#isTestHook()} still knows them.
      */
     static Manifests renderWithHooks(Profile profile, String kubeVersion) {
-        return RENDERED.computeIfAbsent(profile.name() + "@" + kubeVersion + "+hooks", k -> {
-            String rendered = template(chartWithTestHooksAsPlainDocuments(), profile, kubeVersion, null);
-            return Manifests.parse(profile + " @ Kubernetes " + kubeVersion + " (with helm test hooks)",
-                    rendered.replace(DISARMED_HOOK_PREFIX, "helm.sh/hook"));
-        });
+        return RENDERED.computeIfAbsent(profile.name() + "@" + kubeVersion + "+hooks", k -> renderWithHooks(profile, kubeVersion, null));
+    }
+
+    /** {@link #renderWithHooks(Profile, String)} with, when given, one more values file on top (not cached). */
+    static Manifests renderWithHooks(Profile profile, String kubeVersion, Path extraValues) {
+        String rendered = template(chartWithTestHooksAsPlainDocuments(), profile, kubeVersion, extraValues);
+        return Manifests.parse(profile + (extraValues == null ? "" : " + " + extraValues.getFileName()) + " @ Kubernetes "
+                + kubeVersion + " (with helm test hooks)", rendered.replace(DISARMED_HOOK_PREFIX, "helm.sh/hook"));
     }
 
     /**

@@ -1,5 +1,8 @@
 package dev.o11yshop.charttests;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -15,6 +18,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.empty;
 import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasItem;
+import static org.hamcrest.Matchers.not;
 
 /**
  * NetworkPolicies: a default deny for ingress, and per-component allow policies that admit exactly the flows the
@@ -30,10 +35,14 @@ class NetworkPolicyTest {
     /** Stands for each of the profile's {@link #metricsScrapers(Profile)} in {@link #FLOWS}. */
     static final String SCRAPERS = "<metrics scrapers>";
 
+    /** Like {@link #SCRAPERS}, but only in a profile with prometheusOperator.enabled ({@link Profile#operator()}). */
+    static final String OPERATOR_SCRAPERS = "<metrics scrapers of the operator>";
+
     /**
      * The ingress flows the platform needs, "target:port <- client", with all components enabled. A flow is expected
      * in a profile when the profile renders its target and its client ({@link Profile#components()}); a
-     * {@link #SCRAPERS} flow once per metrics scraper of the profile. Why each exists:
+     * {@link #SCRAPERS} flow once per metrics scraper of the profile, an {@link #OPERATOR_SCRAPERS} flow the same in
+     * an operator profile only. Why each exists:
      * <ul>
      * <li>the public API: load generator (checkout) and helm test to order-service; order-service to its two
      * downstreams; the load generator browses the catalog on inventory-service ({@code run --inventory
@@ -47,8 +56,10 @@ class NetworkPolicyTest {
      * <li>telemetry: the four JVMs and helm test send OTLP to the collector (4318 as configured; 4317 admitted as
      * the other OTLP transport); the collector exports traces to Jaeger over OTLP/gRPC only (Jaeger 4318 stays
      * closed) and logs to Loki's OTLP endpoint</li>
-     * <li>Loki's own metrics: the bundled Prometheus scrapes loki:3100/metrics (a static job; the port is named http,
-     * so the operator's PodMonitor does not cover it)</li>
+     * <li>Loki's own metrics (loki:3100/metrics; the port is named http, so the admin/metrics rules do not cover it):
+     * the bundled Prometheus scrapes it with a static job; in operator mode the {@code loki} PodMonitor points the
+     * operator's Prometheus (the profile's scrapers) at it. Without the operator nothing points the extra scrapers at
+     * Loki, so they are not admitted there ({@link #extraScrapersReachLokiOnlyInOperatorMode()})</li>
      * <li>queries: Grafana and helm test query Jaeger, Prometheus and Loki; helm test reaches nothing else (not
      * inventory/payment, not any admin port)</li>
      * <li>users ({@code *}, any source): the UIs and the public API, reached through NodePort or port-forward:
@@ -98,8 +109,10 @@ class NetworkPolicyTest {
             "prometheus:9090 <- " + HELM_TEST,
             "loki:3100 <- grafana",
             "loki:3100 <- " + HELM_TEST,
-            // the bundled Prometheus' static `loki` scrape job (Loki's /metrics is on its http port 3100)
+            // Loki's /metrics is on its http port 3100: the bundled Prometheus' static `loki` scrape job, or in
+            // operator mode the `loki` PodMonitor
             "loki:3100 <- prometheus",
+            "loki:3100 <- " + OPERATOR_SCRAPERS,
             // users: UIs
             "grafana:3000 <- *",
             "jaeger:16686 <- *",
@@ -126,15 +139,20 @@ class NetworkPolicyTest {
 
     /** The flows of {@link #FLOWS} that the profile needs. */
     static Set<String> expected(Profile profile) {
+        return expected(profile, metricsScrapers(profile));
+    }
+
+    /** The flows of {@link #FLOWS} that the profile needs when {@code scrapers} scrape its metrics. */
+    static Set<String> expected(Profile profile, Set<String> scrapers) {
         Set<String> expected = new TreeSet<>();
         for (String flow : FLOWS) {
             String target = flow.substring(0, flow.indexOf(':'));
             String client = flow.substring(flow.indexOf(" <- ") + 4);
-            if (!profile.renders(target)) {
+            if (!profile.renders(target) || (OPERATOR_SCRAPERS.equals(client) && !profile.operator())) {
                 continue;
             }
-            if (SCRAPERS.equals(client)) {
-                metricsScrapers(profile).forEach(s -> expected.add(flow.replace(SCRAPERS, s)));
+            if (SCRAPERS.equals(client) || OPERATOR_SCRAPERS.equals(client)) {
+                scrapers.forEach(s -> expected.add(flow.replace(client, s)));
             } else if ("*".equals(client) || profile.renders(client)) {
                 expected.add(flow);
             }
@@ -165,8 +183,10 @@ class NetworkPolicyTest {
     @ParameterizedTest(name = "{0} @ {1}")
     @MethodSource("dev.o11yshop.charttests.Chart#cases")
     void admittedFlowsAreExactlyTheNeededOnes(Profile profile, String kubeVersion) {
-        Manifests m = Chart.renderWithHooks(profile, kubeVersion);
-        Set<String> expected = expected(profile);
+        assertAdmitsExactly(Chart.renderWithHooks(profile, kubeVersion), expected(profile));
+    }
+
+    private static void assertAdmitsExactly(Manifests m, Set<String> expected) {
         Set<String> admitted = admitted(m);
         collapseAnySource(expected);
         collapseAnySource(admitted);
@@ -197,6 +217,29 @@ class NetworkPolicyTest {
         assertThat(m.description(), problems, empty());
     }
 
+    /**
+     * networkPolicy.extraMetricsScrapers reach Loki's http port only with prometheusOperator.enabled (the {@code loki}
+     * PodMonitor): the default profile plus extra scrapers admits exactly the default flows and the extra scrapers on
+     * the admin/metrics ports, not on Loki, which the bundled Prometheus alone scrapes.
+     */
+    @Test
+    void extraScrapersReachLokiOnlyInOperatorMode() throws IOException {
+        Path values = Chart.workDir("extra-scrapers").resolve("extra-scrapers.yaml");
+        Files.writeString(values, """
+                networkPolicy:
+                  extraMetricsScrapers:
+                    - namespaceSelector:
+                        matchLabels:
+                          kubernetes.io/metadata.name: monitoring
+                """);
+        Profile profile = Profile.DEFAULT;
+        Manifests m = Chart.renderWithHooks(profile, Chart.KUBE_NEWEST, values);
+        Set<String> scrapers = new TreeSet<>(metricsScrapers(profile));
+        scrapers.add("pods of namespace monitoring");
+        assertThat(m.description() + ": Loki admits the extra scrapers", admitted(m), not(hasItem("loki:3100 <- pods of namespace monitoring")));
+        assertAdmitsExactly(m, expected(profile, scrapers));
+    }
+
     /** The table itself: every flow names a known component and port, and the helm test pod stays narrow. */
     @Test
     void theFlowTableIsWellFormed() {
@@ -207,7 +250,8 @@ class NetworkPolicyTest {
             if (!Chart.ALL_COMPONENTS.contains(target) || HELM_TEST.equals(target)) {
                 problems.add(flow + ": unknown target " + target);
             }
-            if (!Chart.ALL_COMPONENTS.contains(client) && !"*".equals(client) && !SCRAPERS.equals(client)) {
+            if (!Chart.ALL_COMPONENTS.contains(client) && !"*".equals(client) && !SCRAPERS.equals(client)
+                    && !OPERATOR_SCRAPERS.equals(client)) {
                 problems.add(flow + ": unknown client " + client);
             }
         }
