@@ -43,7 +43,11 @@ import static org.junit.jupiter.api.Assertions.fail;
  * delivered to the webhook within a bound, clears the fault and asserts that they resolve. The time from fault to
  * alert is measured and printed as a table at the end. The scenarios are those of docs/scenarios.md: payment errors,
  * inventory down, payment declines (the load generator's mix), slow inventory, stock exhaustion (restocking off and a
- * product bought out). Each starts from a clean state, which it asserts: no fault set, the baseline mix, none of its
+ * product bought out), collector down (its pod gone from discovery), and the telemetry pipeline failing (Jaeger and
+ * Loki behind the collector, and a broken rule in Prometheus itself). The collector and Loki cannot run here: their
+ * metrics are served by {@link ExpositionStandIn}s under their documented names. A burn-rate ticket must arrive in
+ * Alertmanager held back by the page of the same alert (the chart's inhibition), never notified. Each starts from a
+ * clean state, which it asserts: no fault set, the baseline mix, none of its
  * alerts active or pending. An alert whose rule windows hold it firing for minutes after the undo (burn-rate pages,
  * 5m ratios and quantiles pushed far past their threshold) is asserted to fire, not awaited to resolve; the summary
  * says why for each.
@@ -74,21 +78,55 @@ class AlertingIT {
     /** Why an alert over a 5m ratio or quantile that the fault pushed far past its threshold is not awaited to resolve. */
     private static final String FIVE_MINUTE_WINDOW = "its 5m window holds the fault's requests until they age out: "
             + "about 4-5 min after the undo, whatever the fault's length";
+    /** Why a ticket (1d/2h and 3d/6h burn) is not awaited to resolve. */
+    private static final String TICKET_STAYS = "the ticket's 1d/2h branch (burn > 3) holds it until the 2h window "
+            + "forgets the fault, about 2 h";
+    /** Why a telemetry pipeline alert (a rate or increase over 5m greater than 0) is not awaited to resolve. */
+    private static final String PIPELINE_WINDOW = "its 5m rate stays above 0 until the last failure has aged out of "
+            + "the window: 5 min after the undo";
+    /** The collector stand-in's OTLP receiver and Jaeger exporter, as the chart's collector config names them. */
+    private static final Map<String, String> OTLP_RECEIVER = Map.of("receiver", "otlp", "transport", "grpc");
+    private static final Map<String, String> JAEGER_EXPORTER = Map.of("exporter", "otlp/jaeger");
+    /** The rule file the pipeline scenario adds to the running Prometheus, and its one group. */
+    private static final String BROKEN_RULES = "broken.yaml";
+    private static final String BROKEN_GROUP = "o11y-shop.test.broken";
+    /**
+     * A recording rule whose every evaluation fails: its two series differ only in their name, which the rule
+     * replaces, so Prometheus refuses the result ("vector contains metrics with the same labelset after applying
+     * rule labels") and counts a failure of the group: the mistake a hand-edited rule makes.
+     */
+    private static final String BROKEN_RULE_YAML = """
+            groups:
+              - name: %s
+                rules:
+                  - record: o11y_shop_test:duplicate_labelsets
+                    expr: '{__name__=~"up|scrape_duration_seconds", job="prometheus"}'
+            """.formatted(BROKEN_GROUP);
     /** The product the stock scenario drains: stocked in two warehouses, few units (135), cheap enough to buy out. */
     private static final String DRAINED_SKU = "SKU-0009";
 
     /**
      * An alert a scenario expects: its name and the labels (from the rule or the series) it must carry; whether the
      * test waits for it to resolve: {@code unresolvedBecause} is null, or says why the chart's expression keeps it
-     * firing far longer than the suite can wait (printed under the summary).
+     * firing far longer than the suite can wait (printed under the summary); and whether Alertmanager must hold it
+     * back: {@code inhibitor} is null (it is notified), or the expected alert whose firing inhibits it (it must be
+     * in Alertmanager as suppressed, inhibited by that alert, and never reach the webhook).
      */
-    record Expected(String alertname, Map<String, String> labels, String unresolvedBecause) {
+    record Expected(String alertname, Map<String, String> labels, String unresolvedBecause, Expected inhibitor) {
         Expected(String alertname, Map<String, String> labels) {
-            this(alertname, labels, null);
+            this(alertname, labels, null, null);
+        }
+
+        Expected(String alertname, Map<String, String> labels, String unresolvedBecause) {
+            this(alertname, labels, unresolvedBecause, null);
         }
 
         boolean resolves() {
             return unresolvedBecause == null;
+        }
+
+        boolean inhibited() {
+            return inhibitor != null;
         }
 
         boolean matches(JsonNode labelsNode) {
@@ -114,6 +152,9 @@ class AlertingIT {
     private static LocalPlatform platform;
     private static LoadGeneratorProcess loadGenerator;
     private static PrometheusStack stack;
+    /** The OpenTelemetry Collector's and Loki's metrics, served by the test (neither binary runs here). */
+    private static ExpositionStandIn collector;
+    private static ExpositionStandIn loki;
     /** The inventory-service process serving now (the platform's, or the latest restart on the same ports). */
     private static ServiceProcess inventory;
     private static final List<ServiceProcess> RESTARTED = new ArrayList<>();
@@ -132,12 +173,15 @@ class AlertingIT {
         // Cold JVMs can time out a few checkouts in the first seconds. Prometheus starts once checkouts run clean,
         // so its windows hold a healthy baseline (increases before its first scrape are invisible to rate()).
         awaitCleanCheckouts();
-        stack = PrometheusStack.start(chart, runDir.resolve("prometheus-stack"), pods(platform.inventory()),
+        startPipelineStandIns();
+        stack = PrometheusStack.start(chart, runDir.resolve("prometheus-stack"), pods(platform.inventory(), true),
+                                      Map.of("loki:3100", "127.0.0.1:" + loki.port()),
                                       loadGenerator.admin().resolve("/alerts"));
         // Every local pod is discovered through the file_sd targets, kept by the chart's relabelling and scraped.
         eventually(Duration.ofSeconds(60), () -> {
             Map<String, String> health = stack.targetHealth();
-            for (String job : List.of("order-service", "inventory-service", "payment-service", "load-generator", "prometheus")) {
+            for (String job : List.of("order-service", "inventory-service", "payment-service", "load-generator",
+                                      "otel-collector", "loki", "prometheus")) {
                 assertEquals("up", health.get(job), "scrape target health by job (from the chart's relabelling): " + health);
             }
         });
@@ -145,6 +189,33 @@ class AlertingIT {
         eventually(Duration.ofSeconds(60), () -> assertTrue(
                 stack.query("job:http_requests:rate5m{job=\"order-service\"} > 0").size() > 0,
                 "recording rule job:http_requests:rate5m has no order-service series yet"));
+    }
+
+    /**
+     * The collector and Loki stand-ins with a healthy pipeline: spans and log records accepted and sent, log lines
+     * received; every failure counter the pipeline scenario grows is exposed at 0.
+     */
+    private static void startPipelineStandIns() throws IOException {
+        collector = ExpositionStandIn.start("otel-collector 0.114", DocumentedMetrics.collector().orElseThrow(
+                () -> new AssertionError("the collector's documented metric names are missing: " + DocumentedMetrics.collectorFile())));
+        collector.grow("otelcol_receiver_accepted_spans", OTLP_RECEIVER, 400);
+        collector.grow("otelcol_receiver_accepted_log_records", Map.of("receiver", "filelog"), 100);
+        collector.grow("otelcol_exporter_sent_log_records", Map.of("exporter", "otlphttp/loki"), 100);
+        loki = ExpositionStandIn.start("loki 3.3", DocumentedMetrics.loki());
+        loki.grow("loki_distributor_lines_received_total", Map.of("tenant", "fake"), 100);
+        pipelineFailing(false);
+    }
+
+    /**
+     * Jaeger unreachable long enough to fill the collector's sending queue (sends fail, enqueues fail, the memory
+     * limiter makes the OTLP receiver refuse spans), and Loki rate-limiting pushes — or all of it healthy again.
+     */
+    private static void pipelineFailing(boolean failing) {
+        collector.grow("otelcol_exporter_sent_spans", JAEGER_EXPORTER, failing ? 0 : 400);
+        collector.grow("otelcol_exporter_send_failed_spans", JAEGER_EXPORTER, failing ? 400 : 0);
+        collector.grow("otelcol_exporter_enqueue_failed_spans", JAEGER_EXPORTER, failing ? 100 : 0);
+        collector.grow("otelcol_receiver_refused_spans", OTLP_RECEIVER, failing ? 50 : 0);
+        loki.grow("loki_discarded_samples_total", Map.of("reason", "rate_limited", "tenant", "fake"), failing ? 20 : 0);
     }
 
     /** Polls order-service's counters until, over at least 5 s, 50+ checkouts succeeded and none answered 5xx. */
@@ -189,6 +260,11 @@ class AlertingIT {
                 if (stack != null) {
                     stack.close();
                 }
+                for (ExpositionStandIn standIn : java.util.Arrays.asList(collector, loki)) {
+                    if (standIn != null) {
+                        standIn.close();
+                    }
+                }
                 if (loadGenerator != null) {
                     loadGenerator.close();
                 }
@@ -205,9 +281,14 @@ class AlertingIT {
 
     /**
      * payment-service fails half of its API calls: its own error ratio, the checkout availability burn (order-service
-     * answers 5xx when payment keeps failing) and the injected fault itself are alerted; all resolve once it is
-     * cleared.
+     * answers 5xx when payment keeps failing: the page notified, the ticket inhibited by it) and the injected fault
+     * itself are alerted; the error ratio and the fault resolve once it is cleared.
      */
+    private static final Expected AVAILABILITY_PAGE =
+            new Expected("CheckoutAvailabilityBudgetBurn", Map.of("severity", "page"), BURN_PAGE_STAYS);
+    private static final Expected LATENCY_PAGE =
+            new Expected("CheckoutLatencyBudgetBurn", Map.of("severity", "page"), BURN_PAGE_STAYS);
+
     @Test
     @Order(1)
     void paymentErrorsFireAndResolve() throws Exception {
@@ -217,7 +298,10 @@ class AlertingIT {
                 // Fires (the 1h/5m branch) but is not awaited to resolve: the page's second branch, 6h and 30m burn
                 // > 6 (the SRE workbook's multi-window alert), keeps it firing until the 30m window has forgotten
                 // the fault, half an hour later.
-                new Expected("CheckoutAvailabilityBudgetBurn", Map.of("severity", "page"), BURN_PAGE_STAYS));
+                AVAILABILITY_PAGE,
+                // The 1d/2h ticket fires too, but the page of the same alert inhibits it (the chart's Alertmanager
+                // inhibit rule): held back, never notified.
+                new Expected("CheckoutAvailabilityBudgetBurn", Map.of("severity", "ticket"), TICKET_STAYS, AVAILABILITY_PAGE));
         URI faults = platform.payment().admin().resolve("/faults");
         runScenario("payment-service errorRate 0.5", expected,
                 () -> assertEquals(200, send("PUT", faults, "{\"errorRate\": 0.5}").statusCode(), "PUT " + faults),
@@ -276,7 +360,8 @@ class AlertingIT {
                                                           "endpoint", "/api/orders", "severity", "warning"),
                              "the p99 of its 5m window stays over 1 s until under 1 % of the window's checkouts are "
                                      + "slow: about 5 min after the undo, whatever the fault's length"),
-                new Expected("CheckoutLatencyBudgetBurn", Map.of("severity", "page"), BURN_PAGE_STAYS));
+                LATENCY_PAGE,
+                new Expected("CheckoutLatencyBudgetBurn", Map.of("severity", "ticket"), TICKET_STAYS, LATENCY_PAGE));
         URI faults = inventory.admin().resolve("/faults");
         runScenario("inventory-service latencyMs 800", expected,
                 () -> assertEquals(200, send("PUT", faults, "{\"latencyMs\": 800}").statusCode(), "PUT " + faults),
@@ -306,6 +391,70 @@ class AlertingIT {
                     assertTrue(available >= lowStock, DRAINED_SKU + " after the restart: " + available + " units, expected "
                             + "its initial stock back");
                 });
+    }
+
+    /**
+     * The collector is scaled to 0: its pod is gone from discovery, so there is no target to be down, and TargetDown's
+     * {@code absent(up{job="otel-collector"})} branch names it. Scaling back resolves it.
+     */
+    @Test
+    @Order(6)
+    void collectorDownFiresAndResolves() throws Exception {
+        List<Expected> expected = List.of(new Expected("TargetDown", Map.of("job", "otel-collector", "severity", "warning")));
+        runScenario("otel-collector scaled to 0", expected,
+                () -> stack.updatePods(pods(inventory, false)),
+                () -> stack.updatePods(pods(inventory, true)));
+    }
+
+    /**
+     * The telemetry pipeline fails while the shop works: Jaeger unreachable behind the collector (export failures,
+     * a full queue, refused spans), Loki discarding log lines, and a rule file whose rule cannot be evaluated added
+     * to the running Prometheus. The collector and Loki are stand-ins serving their documented metrics (see
+     * {@link ExpositionStandIn}); Prometheus' rule evaluation failure is real. None is awaited to resolve: their 5m
+     * windows.
+     */
+    @Test
+    @Order(7)
+    void telemetryPipelineFailuresFire() throws Exception {
+        String brokenGroup = stack.dir().resolve("rules").resolve(BROKEN_RULES) + ";" + BROKEN_GROUP;
+        List<Expected> expected = List.of(
+                new Expected("CollectorExportFailing", Map.of("job", "otel-collector", "exporter", "otlp/jaeger",
+                                                              "severity", "warning"), PIPELINE_WINDOW),
+                new Expected("CollectorDroppingTelemetry", Map.of("job", "otel-collector", "severity", "warning"),
+                             PIPELINE_WINDOW),
+                new Expected("CollectorRefusingTelemetry", Map.of("job", "otel-collector", "receiver", "otlp",
+                                                                  "severity", "warning"), PIPELINE_WINDOW),
+                new Expected("LokiIngestionErrors", Map.of("job", "loki", "reason", "rate_limited", "severity", "warning"),
+                             PIPELINE_WINDOW),
+                new Expected("PrometheusRuleEvaluationFailures", Map.of("job", "prometheus", "rule_group", brokenGroup,
+                                                                        "severity", "warning"), PIPELINE_WINDOW));
+        runScenario("Jaeger and Loki failing, broken rule", expected,
+                () -> {
+                    pipelineFailing(true);
+                    stack.addRuleFile(BROKEN_RULES, BROKEN_RULE_YAML);
+                },
+                () -> {
+                    pipelineFailing(false);
+                    stack.removeRuleFile(BROKEN_RULES);
+                });
+    }
+
+    /**
+     * Every alert rule of the chart (name and severity) fired in one of the scenarios above: an alert added to the
+     * chart without a live scenario fails here, naming it.
+     */
+    @Test
+    @Order(8)
+    void everyAlertOfTheChartFiredInAScenario() {
+        Set<String> defined = chart.rules().stream()
+                .flatMap(r -> r.alert().map(a -> a + "/" + r.severity()).stream())
+                .collect(Collectors.toCollection(TreeSet::new));
+        Set<String> fired = TIMINGS.stream().filter(t -> t.activeInAlertmanager() != null)
+                .map(t -> t.alert().alertname() + "/" + t.alert().labels().get("severity"))
+                .collect(Collectors.toCollection(TreeSet::new));
+        Set<String> neverFired = new TreeSet<>(defined);
+        neverFired.removeAll(fired);
+        assertEquals(Set.of(), neverFired, "alerts (name/severity) of the chart's rule files that no scenario fired; fired: " + fired);
     }
 
     /** Stops the serving inventory-service and starts a new one on the same ports, with {@code env} added. */
@@ -389,11 +538,11 @@ class AlertingIT {
             assertTrue(clean, name + ": " + service.name() + " has a fault set before the scenario: " + faults);
         }
         assertEquals(BASELINE_MIX, loadGenerator.mix(), name + ": the load generator's mix before the scenario");
-        List<JsonNode> before = stack.activeAlerts();
+        List<JsonNode> before = stack.alerts();
         JsonNode rules = stack.query("ALERTS");
         for (Expected alert : expected) {
             assertTrue(before.stream().noneMatch(a -> alert.matches(a.path("labels"))),
-                    () -> name + ": " + alert + " is active before the fault, so its time to fire means nothing: "
+                    () -> name + ": " + alert + " is in Alertmanager before the fault, so its time to fire means nothing: "
                             + before.stream().map(a -> a.path("labels").toString()).toList());
             for (JsonNode series : rules) {
                 assertTrue(!alert.matches(series.path("metric")),
@@ -426,9 +575,12 @@ class AlertingIT {
             try {
                 eventually(FIRE_BOUND, () -> {
                     observe(expected, injected, webhookLinesBefore, active, fingerprints, firing);
-                    assertEquals(expected.size(), active.size(), () -> missing(name, "active in Alertmanager", expected, active));
-                    assertEquals(expected.size(), firing.size(), () -> missing(name, "delivered (firing) to the webhook", expected, firing));
+                    assertEquals(expected.size(), active.size(), () -> missing(name, "active in Alertmanager (or held "
+                            + "back, inhibited by its expected inhibitor)", expected, active));
+                    List<Expected> notified = expected.stream().filter(e -> !e.inhibited()).toList();
+                    assertEquals(notified.size(), firing.size(), () -> missing(name, "delivered (firing) to the webhook", notified, firing));
                 });
+                assertNotNotified(name, expected, fingerprints, webhookLinesBefore);
             } catch (AssertionError e) {
                 throw new AssertionError(e.getMessage() + "\n" + diagnostics(), e);
             }
@@ -460,23 +612,60 @@ class AlertingIT {
     }
 
     /**
-     * Records the first time each expected alert is active in Alertmanager (and the fingerprints of the alerts that
-     * match it), and the first time one of those fingerprints is delivered to the webhook as firing.
+     * Records the first time each expected alert is in Alertmanager as it should be — active, or for an inhibited one
+     * suppressed and inhibited by an alert that matched its inhibitor — with the fingerprints of the alerts that
+     * match it, and the first time one of those fingerprints is delivered to the webhook as firing.
      */
     private static void observe(List<Expected> expected, long since, int webhookLinesBefore, Map<Expected, Double> active,
                                 Map<Expected, Set<String>> fingerprints, Map<Expected, Double> delivered)
             throws IOException, InterruptedException {
-        List<JsonNode> now = stack.activeAlerts();
+        List<JsonNode> now = stack.alerts();
         double t = seconds(since);
-        for (Expected alert : expected) {
-            for (JsonNode a : now) {
-                if (alert.matches(a.path("labels"))) {
-                    active.putIfAbsent(alert, t);
-                    fingerprints.computeIfAbsent(alert, k -> new TreeSet<>()).add(a.path("fingerprint").asText());
+        // the notified ones first: an inhibited alert is recognised by its inhibitor's fingerprints
+        for (boolean inhibited : List.of(false, true)) {
+            for (Expected alert : expected) {
+                if (alert.inhibited() != inhibited) {
+                    continue;
+                }
+                for (JsonNode a : now) {
+                    JsonNode status = a.path("status");
+                    boolean asExpected = inhibited
+                            ? "suppressed".equals(status.path("state").asText()) && inhibitedBy(status, fingerprints.get(alert.inhibitor()))
+                            : "active".equals(status.path("state").asText());
+                    if (alert.matches(a.path("labels")) && asExpected) {
+                        active.putIfAbsent(alert, t);
+                        fingerprints.computeIfAbsent(alert, k -> new TreeSet<>()).add(a.path("fingerprint").asText());
+                    }
                 }
             }
         }
-        observeWebhook(expected, fingerprints, since, webhookLinesBefore, delivered, "firing");
+        observeWebhook(expected.stream().filter(e -> !e.inhibited()).toList(), fingerprints, since, webhookLinesBefore,
+                       delivered, "firing");
+    }
+
+    private static boolean inhibitedBy(JsonNode status, Set<String> inhibitorFingerprints) {
+        if (inhibitorFingerprints == null) {
+            return false;
+        }
+        for (JsonNode fingerprint : status.path("inhibitedBy")) {
+            if (inhibitorFingerprints.contains(fingerprint.asText())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** No alert that Alertmanager should hold back (inhibited) has been delivered to the webhook since the fault. */
+    private static void assertNotNotified(String scenario, List<Expected> expected, Map<Expected, Set<String>> fingerprints,
+                                          int webhookLinesBefore) throws IOException {
+        List<JsonNode> lines = loadGenerator.alertsReceived();
+        for (Expected alert : expected.stream().filter(Expected::inhibited).toList()) {
+            for (JsonNode line : lines.subList(Math.min(webhookLinesBefore, lines.size()), lines.size())) {
+                assertTrue(!fingerprints.getOrDefault(alert, Set.of()).contains(line.path("fingerprint").asText()),
+                        () -> scenario + ": " + alert + " should be inhibited by " + alert.inhibitor()
+                                + " but reached the webhook: " + line);
+            }
+        }
     }
 
     /**
@@ -526,8 +715,8 @@ class AlertingIT {
     private static String diagnostics() {
         try {
             StringBuilder out = new StringBuilder();
-            out.append("Alertmanager active alerts: ").append(stack.activeAlerts().stream()
-                    .map(a -> a.path("labels").toString()).toList()).append('\n');
+            out.append("Alertmanager alerts (state, labels): ").append(stack.alerts().stream()
+                    .map(a -> a.path("status").path("state").asText() + " " + a.path("labels")).toList()).append('\n');
             out.append("Prometheus ALERTS: ").append(stack.query("ALERTS")).append('\n');
             out.append("targets: ").append(stack.targetHealth()).append('\n');
             out.append("webhook lines: ").append(loadGenerator.alertsReceived().size()).append('\n');
@@ -540,6 +729,7 @@ class AlertingIT {
                     }
                 }
             }
+            out.append("stand-ins: ").append(collector).append("; ").append(loki).append('\n');
             out.append("stack: ").append(stack);
             return out.toString();
         } catch (IOException | InterruptedException e) {
@@ -549,13 +739,14 @@ class AlertingIT {
 
     private static void printSummary() throws IOException {
         StringBuilder table = new StringBuilder();
-        table.append(String.format(Locale.ROOT, "%n%-32s %-95s %9s %9s %9s %9s%n", "scenario", "alert",
-                "active", "notified", "resolved", "res.notif"));
-        table.append(String.format(Locale.ROOT, "%-32s %-95s %9s %9s %9s %9s%n", "", "",
-                "(s after fault)", "", "(s after clear)", ""));
+        int scenarioWidth = TIMINGS.stream().mapToInt(t -> t.scenario().length()).max().orElse(8);
+        int alertWidth = TIMINGS.stream().mapToInt(t -> t.alert().toString().length()).max().orElse(5);
+        String row = "%-" + scenarioWidth + "s  %-" + alertWidth + "s %9s %9s %9s %9s%n";
+        table.append(String.format(Locale.ROOT, "%n" + row, "scenario", "alert", "active", "notified", "resolved", "res.notif"));
+        table.append(String.format(Locale.ROOT, row, "", "", "(s after fault)", "", "(s after clear)", ""));
         for (Timing t : TIMINGS) {
-            table.append(String.format(Locale.ROOT, "%-32s %-95s %9s %9s %9s %9s%n", t.scenario(), t.alert(),
-                    fmt(t.activeInAlertmanager()), fmt(t.firingAtWebhook()),
+            table.append(String.format(Locale.ROOT, row, t.scenario(), t.alert(),
+                    fmt(t.activeInAlertmanager()), t.alert().inhibited() ? "inhibited" : fmt(t.firingAtWebhook()),
                     t.alert().resolves() ? fmt(t.resolvedInAlertmanager()) : "n/a", t.alert().resolves() ? fmt(t.resolvedAtWebhook()) : "n/a"));
         }
         TIMINGS.stream().map(Timing::alert).filter(a -> !a.resolves()).distinct().forEach(a -> table.append(
@@ -577,14 +768,20 @@ class AlertingIT {
         return (System.nanoTime() - since) / 1e9;
     }
 
-    /** The local processes standing in for the chart's pods: the services' http/admin ports, the generator's admin. */
-    private static List<PrometheusStack.LocalPod> pods(ServiceProcess inventory) {
+    /**
+     * The local processes standing in for the chart's pods: the services' http/admin ports, the generator's admin,
+     * and, unless it is scaled to 0, the collector stand-in's metrics port.
+     */
+    private static List<PrometheusStack.LocalPod> pods(ServiceProcess inventory, boolean withCollector) {
         List<PrometheusStack.LocalPod> pods = new ArrayList<>();
         for (ServiceProcess service : List.of(platform.order(), inventory, platform.payment())) {
             pods.add(new PrometheusStack.LocalPod(service.name(), Map.of(
                     "http", service.api().getPort(), "admin", service.admin().getPort())));
         }
         pods.add(new PrometheusStack.LocalPod("load-generator", Map.of("admin", loadGenerator.adminPort())));
+        if (withCollector) {
+            pods.add(new PrometheusStack.LocalPod("otel-collector", Map.of("metrics", collector.port())));
+        }
         return pods;
     }
 

@@ -1,19 +1,15 @@
 package dev.o11yshop.systemtests;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -124,11 +120,9 @@ class MetricNamesIT {
     /** Names in {@code references} that no source accounts for, with where they are referenced. */
     private static Map<String, Set<String>> unknown(Map<String, Set<String>> references, Set<String> exposed,
                                                     Set<String> recorded) throws IOException {
-        Set<String> loki = listFile(MetricNamesIT.class.getResourceAsStream("/loki-3.3-metrics.txt"), "loki-3.3-metrics.txt");
-        Path otelFile = Path.of(System.getProperty("o11yshop.root", "..")).resolve(
-                "chart-tests/src/test/resources/otelcol-0.114-metrics.txt");
-        Set<String> otel = Files.isRegularFile(otelFile)
-                ? listFile(Files.newInputStream(otelFile), otelFile.toString()) : null;
+        Set<String> loki = DocumentedMetrics.loki();
+        Path otelFile = DocumentedMetrics.collectorFile();
+        Set<String> otel = DocumentedMetrics.collector().orElse(null);
         Map<String, Set<String>> unknown = new TreeMap<>();
         references.forEach((name, where) -> {
             boolean known = exposed.contains(name)
@@ -136,7 +130,7 @@ class MetricNamesIT {
                     || PROMETHEUS_SYNTHETIC.contains(name)
                     || name.startsWith("prometheus_")
                     || (name.startsWith("loki_") && loki.contains(name))
-                    || (name.startsWith("otelcol_") && otel != null && listed(otel, name));
+                    || (name.startsWith("otelcol_") && otel != null && DocumentedMetrics.listed(otel, name));
             if (!known) {
                 Set<String> reason = new TreeSet<>(where);
                 if (name.startsWith("otelcol_") && otel == null) {
@@ -149,18 +143,6 @@ class MetricNamesIT {
     }
 
     /** Listed as is, or a histogram's series of a listed name. */
-    private static boolean listed(Set<String> list, String name) {
-        if (list.contains(name)) {
-            return true;
-        }
-        for (String suffix : List.of("_bucket", "_sum", "_count")) {
-            if (name.endsWith(suffix) && list.contains(name.substring(0, name.length() - suffix.length()))) {
-                return true;
-            }
-        }
-        return false;
-    }
-
     /** Metric name → where it is referenced ("rules file: alert X", "dashboard d.json: panel 'P'"). */
     static Map<String, Set<String>> references(ChartFiles chart) throws IOException {
         Map<String, Set<String>> references = new TreeMap<>();
@@ -243,20 +225,6 @@ class MetricNamesIT {
                 end++;
             }
             names.add(line.substring(0, end));
-        }
-        return names;
-    }
-
-    private static Set<String> listFile(InputStream in, String what) throws IOException {
-        Objects.requireNonNull(in, what + " not found");
-        Set<String> names = new TreeSet<>();
-        try (in) {
-            for (String line : new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
-                String name = line.strip();
-                if (!name.isEmpty() && !name.startsWith("#")) {
-                    names.add(name);
-                }
-            }
         }
         return names;
     }

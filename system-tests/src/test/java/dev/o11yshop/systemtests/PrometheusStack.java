@@ -54,13 +54,16 @@ final class PrometheusStack implements AutoCloseable {
     private static final Pattern DURATION_PART = Pattern.compile("(\\d+)(ms|y|w|d|h|m|s)");
 
     private final Path dir;
+    private final ChartFiles chart;
     private final Process alertmanager;
     private final Process prometheus;
     private final URI alertmanagerUri;
     private final URI prometheusUri;
 
-    private PrometheusStack(Path dir, Process alertmanager, URI alertmanagerUri, Process prometheus, URI prometheusUri) {
+    private PrometheusStack(Path dir, ChartFiles chart, Process alertmanager, URI alertmanagerUri, Process prometheus,
+                            URI prometheusUri) {
         this.dir = dir;
+        this.chart = chart;
         this.alertmanager = alertmanager;
         this.alertmanagerUri = alertmanagerUri;
         this.prometheus = prometheus;
@@ -90,9 +93,12 @@ final class PrometheusStack implements AutoCloseable {
      * Writes the derived configs into {@code dir}, starts Alertmanager, then Prometheus, and waits until both are
      * ready.
      *
+     * @param staticTargets the local stand-ins for the chart's static scrape targets (e.g. {@code loki:3100}); a job
+     *                      with a static target not in here is dropped
      * @param webhook where every receiver's webhook posts (the load generator's {@code /alerts})
      */
-    static PrometheusStack start(ChartFiles chart, Path dir, List<LocalPod> pods, URI webhook) throws Exception {
+    static PrometheusStack start(ChartFiles chart, Path dir, List<LocalPod> pods, Map<String, String> staticTargets,
+                                 URI webhook) throws Exception {
         // A fresh TSDB and Alertmanager state: series and alerts of an earlier run would still be in the windows.
         deleteRecursively(dir);
         Files.createDirectories(dir);
@@ -104,8 +110,10 @@ final class PrometheusStack implements AutoCloseable {
         int amPort = freePort();
         int promPort = freePort();
         Files.writeString(dir.resolve("alertmanager.yml"), alertmanagerConfig(chart.alertmanagerConfig(), webhook));
+        Map<String, String> statics = new LinkedHashMap<>(staticTargets);
+        statics.put("localhost:9090", "127.0.0.1:" + promPort); // the chart's self-scrape: this Prometheus
         Files.writeString(dir.resolve("prometheus.yml"), prometheusConfig(chart.prometheusConfig(), rulesDir,
-                dir.resolve(TARGETS_FILE), "127.0.0.1:" + amPort, "127.0.0.1:" + promPort));
+                dir.resolve(TARGETS_FILE), "127.0.0.1:" + amPort, statics));
 
         Process am = start(dir, "alertmanager", List.of(ALERTMANAGER.toString(),
                 "--config.file=" + dir.resolve("alertmanager.yml"),
@@ -119,10 +127,11 @@ final class PrometheusStack implements AutoCloseable {
             prom = start(dir, "prometheus", List.of(PROMETHEUS.toString(),
                     "--config.file=" + dir.resolve("prometheus.yml"),
                     "--storage.tsdb.path=" + Files.createDirectories(dir.resolve("prometheus-data")),
-                    "--web.listen-address=127.0.0.1:" + promPort));
+                    "--web.listen-address=127.0.0.1:" + promPort,
+                    "--web.enable-lifecycle")); // POST /-/reload: rule files added and removed by a scenario
             URI promUri = URI.create("http://127.0.0.1:" + promPort);
             awaitReady("prometheus", prom, promUri, dir);
-            return new PrometheusStack(dir, am, amUri, prom, promUri);
+            return new PrometheusStack(dir, chart, am, amUri, prom, promUri);
         } catch (Exception | Error e) {
             stop(am);
             if (prom != null) {
@@ -154,6 +163,47 @@ final class PrometheusStack implements AutoCloseable {
             }
         });
         return active;
+    }
+
+    /**
+     * Every alert Alertmanager holds now, including those it suppresses (inhibited or silenced: {@code status.state}
+     * {@code suppressed}, {@code status.inhibitedBy} names the inhibiting alerts' fingerprints).
+     */
+    List<JsonNode> alerts() throws IOException, InterruptedException {
+        List<JsonNode> all = new ArrayList<>();
+        getJson(alertmanagerUri.resolve("/api/v2/alerts")).forEach(all::add);
+        return all;
+    }
+
+    /** Rewrites the file_sd targets: a pod left out is gone from discovery, as if its workload were scaled to 0. */
+    void updatePods(List<LocalPod> pods) throws IOException {
+        writeTargets(chart, dir, pods);
+    }
+
+    /** Adds a rule file next to the chart's (as it is: not derived) and reloads Prometheus until it has its groups. */
+    void addRuleFile(String fileName, String yaml) throws Exception {
+        Files.writeString(dir.resolve("rules").resolve(fileName), yaml);
+        reloadUntil(fileName, true);
+    }
+
+    /** Removes a rule file added with {@link #addRuleFile} and reloads Prometheus until its groups are gone. */
+    void removeRuleFile(String fileName) throws Exception {
+        Files.delete(dir.resolve("rules").resolve(fileName));
+        reloadUntil(fileName, false);
+    }
+
+    private void reloadUntil(String fileName, boolean loaded) throws Exception {
+        HttpResponse<String> reload = HTTP.send(HttpRequest.newBuilder(prometheusUri.resolve("/-/reload"))
+                .timeout(Duration.ofSeconds(10)).POST(HttpRequest.BodyPublishers.noBody()).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, reload.statusCode(), "POST /-/reload: " + reload.body());
+        eventually(Duration.ofSeconds(10), () -> {
+            boolean found = false;
+            for (JsonNode group : rulesStatus().path("groups")) {
+                found |= group.path("file").asText().endsWith("/" + fileName);
+            }
+            assertEquals(loaded, found, "rule file " + fileName + " loaded, per /api/v1/rules");
+        });
     }
 
     /** An instant query's result vector ({@code GET /api/v1/query}). */
@@ -226,12 +276,13 @@ final class PrometheusStack implements AutoCloseable {
      *   ({@link #writeTargets}); the job's {@code relabel_configs} (and everything else in it) are kept, so the
      *   chart's relabelling runs for real. The namespace restriction holds: every target is in the release
      *   namespace;</li>
-     *   <li>static targets: the {@code prometheus} job's {@code localhost:9090} (Prometheus itself) becomes the
-     *   local Prometheus; a job with any other static target is dropped, as nothing serves it here.</li>
+     *   <li>static targets: each is replaced by its local stand-in from {@code staticTargets} (the {@code prometheus}
+     *   job's {@code localhost:9090} by the local Prometheus itself), labels kept; a job with a static target that
+     *   has no stand-in is dropped, as nothing serves it here.</li>
      * </ul>
      */
     static String prometheusConfig(String chartConfig, Path rulesDir, Path targetsFile, String alertmanager,
-                                   String self) {
+                                   Map<String, String> staticTargets) {
         Map<String, Object> config = ChartFiles.map(ChartFiles.yaml().load(chartConfig), "prometheus.yml");
         Map<String, Object> global = ChartFiles.map(config.computeIfAbsent("global", k -> new LinkedHashMap<>()), "global");
         String interval = formatMillis(INTERVAL.toMillis());
@@ -253,13 +304,24 @@ final class PrometheusStack implements AutoCloseable {
                                                         "refresh_interval", interval)));
             }
             if (j.containsKey("static_configs")) {
-                List<Object> statics = ChartFiles.list(j.get("static_configs"), name + " static_configs");
-                boolean onlySelf = name.equals("prometheus") && statics.size() == 1
-                        && List.of("localhost:9090").equals(ChartFiles.map(statics.getFirst(), "static config").get("targets"));
-                if (!onlySelf) {
+                List<Object> statics = new ArrayList<>();
+                boolean served = true;
+                for (Object staticConfig : ChartFiles.list(j.get("static_configs"), name + " static_configs")) {
+                    Map<String, Object> c = ChartFiles.map(staticConfig, name + " static config");
+                    List<Object> targets = new ArrayList<>();
+                    for (Object target : ChartFiles.list(c.get("targets"), name + " targets")) {
+                        String local = staticTargets.get(String.valueOf(target));
+                        served &= local != null;
+                        targets.add(local);
+                    }
+                    Map<String, Object> derived = new LinkedHashMap<>(c);
+                    derived.put("targets", targets);
+                    statics.add(derived);
+                }
+                if (!served) {
                     continue; // nothing runs here that could serve it
                 }
-                j.put("static_configs", List.of(Map.of("targets", List.of(self))));
+                j.put("static_configs", statics);
             }
             jobs.add(j);
         }
