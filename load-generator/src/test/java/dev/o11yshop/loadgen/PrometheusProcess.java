@@ -2,7 +2,6 @@ package dev.o11yshop.loadgen;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -13,9 +12,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.o11yshop.loadgen.alerting.LocalDaemon;
 import dev.o11yshop.observability.Json;
 import dev.o11yshop.observability.RequiredInCi;
 
@@ -24,18 +23,15 @@ import dev.o11yshop.observability.RequiredInCi;
  * A real Prometheus (Debian's {@code prometheus} package) on a free loopback port with its own data directory,
  * scraping one job per name at {@code <stub>/targets/<job>/metrics} every second. Without the binary the calling
  * test is skipped on a developer machine and fails in CI ({@code CI=true}), where {@code .ci/run} installs it.
+ * Starting, the wait for readiness and stopping are {@link LocalDaemon}'s, as for {@code local}'s Prometheus.
  */
 final class PrometheusProcess implements AutoCloseable {
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
-    private final Process process;
-    private final Path log;
-    private final URI uri;
+    private final LocalDaemon daemon;
 
-    private PrometheusProcess(Process process, Path log, URI uri) {
-        this.process = process;
-        this.log = log;
-        this.uri = uri;
+    private PrometheusProcess(LocalDaemon daemon) {
+        this.daemon = daemon;
     }
 
     /** The binary: {@code PROMETHEUS} if set, else {@code prometheus} on the PATH or in /usr/bin. */
@@ -58,8 +54,8 @@ final class PrometheusProcess implements AutoCloseable {
         RequiredInCi.executable(binary(), "apt-get install prometheus, or set PROMETHEUS");
     }
 
-    static PrometheusProcess start(Path dir, URI stub, List<String> jobs) throws IOException {
-        int port = freePort();
+    static PrometheusProcess start(Path dir, URI stub, List<String> jobs) throws IOException, InterruptedException {
+        int port = LocalDaemon.freePort();
         StringBuilder config = new StringBuilder("""
                 global:
                   scrape_interval: 1s
@@ -73,86 +69,36 @@ final class PrometheusProcess implements AutoCloseable {
                     .append("      - targets: ['").append(stub.getHost()).append(':').append(stub.getPort()).append("']\n");
         }
         Path configFile = Files.writeString(dir.resolve("prometheus.yml"), config);
-        Path log = dir.resolve("prometheus.log");
-        Process process = new ProcessBuilder(binary().toString(),
-                                             "--config.file=" + configFile,
-                                             "--storage.tsdb.path=" + dir.resolve("data"),
-                                             "--web.listen-address=127.0.0.1:" + port,
-                                             "--log.level=warn")
-                .redirectErrorStream(true)
-                .redirectOutput(log.toFile())
-                .start();
-        PrometheusProcess prometheus = new PrometheusProcess(process, log, URI.create("http://127.0.0.1:" + port));
-        try {
-            Await.until(Duration.ofSeconds(30), prometheus::ready, prometheus::describe);
-        } catch (AssertionError e) {
-            prometheus.close();
-            throw e;
-        }
-        return prometheus;
+        return new PrometheusProcess(LocalDaemon.start("prometheus", dir, port, List.of(binary().toString(),
+                "--config.file=" + configFile,
+                "--storage.tsdb.path=" + dir.resolve("data"),
+                "--web.listen-address=127.0.0.1:" + port,
+                "--log.level=warn")));
     }
 
     URI uri() {
-        return uri;
+        return daemon.uri();
     }
 
     /** The value of an instant query's first sample, or NaN when there is none (or no answer). */
     double value(String promQl) {
         try {
             HttpResponse<String> response = HTTP.send(
-                    HttpRequest.newBuilder(URI.create(uri + "/api/v1/query?query=" + URLEncoder.encode(promQl, StandardCharsets.UTF_8)))
+                    HttpRequest.newBuilder(URI.create(uri() + "/api/v1/query?query=" + URLEncoder.encode(promQl, StandardCharsets.UTF_8)))
                             .timeout(Duration.ofSeconds(5)).build(),
                     HttpResponse.BodyHandlers.ofString());
             JsonNode result = Json.MAPPER.readTree(response.body()).path("data").path("result");
             return result.isEmpty() ? Double.NaN : Double.parseDouble(result.get(0).path("value").path(1).asText());
         } catch (IOException e) {
-            throw new UncheckedIOException("query " + promQl + " at " + uri, e);
+            throw new UncheckedIOException("query " + promQl + " at " + uri(), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted", e);
-        }
-    }
-
-    private boolean ready() {
-        if (!process.isAlive()) {
-            throw new AssertionError("prometheus exited with " + process.exitValue() + ": " + describe());
-        }
-        try {
-            return HTTP.send(HttpRequest.newBuilder(URI.create(uri + "/-/ready")).timeout(Duration.ofSeconds(2)).build(),
-                             HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
-        } catch (IOException e) {
-            return false; // not listening yet
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted", e);
-        }
-    }
-
-    String describe() {
-        try {
-            List<String> lines = Files.readAllLines(log);
-            return "prometheus at " + uri + ", log tail: " + String.join("\n", lines.subList(Math.max(0, lines.size() - 20), lines.size()));
-        } catch (IOException e) {
-            return "prometheus at " + uri + " (log unreadable: " + e + ")";
         }
     }
 
     @Override
     public void close() {
-        process.destroy();
-        try {
-            if (!process.waitFor(10, TimeUnit.SECONDS)) {
-                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-            }
-        } catch (InterruptedException e) {
-            process.destroyForcibly();
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
+        daemon.close();
     }
 }

@@ -62,7 +62,7 @@ class VerifyCommandTest {
     }
 
     /** The shared Prometheus, started on first use (skipped without the binary, except in CI). */
-    private static PrometheusProcess prometheus() throws IOException {
+    private static PrometheusProcess prometheus() throws IOException, InterruptedException {
         PrometheusProcess.assumeInstalled();
         if (prometheus == null) {
             prometheus = PrometheusProcess.start(tmp, backends.uri(), JOBS);
@@ -71,7 +71,7 @@ class VerifyCommandTest {
     }
 
     @Test
-    void everyCheckPassesWhenTheTraceMetricsAndLogsAreThere() throws IOException {
+    void everyCheckPassesWhenTheTraceMetricsAndLogsAreThere() throws IOException, InterruptedException {
         String prometheusUrl = prometheus().uri().toString();
 
         Result result = verify("--prometheus", prometheusUrl, "--timeout", "60s");
@@ -138,7 +138,7 @@ class VerifyCommandTest {
     }
 
     @Test
-    void aScrapeTargetThatIsDownFailsNamingIt() throws IOException {
+    void aScrapeTargetThatIsDownFailsNamingIt() throws IOException, InterruptedException {
         PrometheusProcess real = prometheus();
         backends.downTargets.add("payment-service");
         Await.until(Duration.ofSeconds(20), () -> real.value("up{job=\"payment-service\"}") == 0.0,
