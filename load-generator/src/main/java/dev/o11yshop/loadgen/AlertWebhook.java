@@ -1,8 +1,12 @@
 package dev.o11yshop.loadgen;
 
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.function.Consumer;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.o11yshop.observability.Json;
@@ -24,7 +28,7 @@ import org.slf4j.LoggerFactory;
  * label: alert names and label maps are unbounded, so they go on the log line, never into a metric.
  * <p>
  * A malformed body, or one without an {@code alerts} array, is a 400 {@code application/problem+json} naming the
- * field; Alertmanager does not retry a 4xx.
+ * field; Alertmanager does not retry a 4xx. Each alert is also handed to a listener ({@code local} prints it).
  */
 final class AlertWebhook {
     static final List<String> STATUSES = List.of("firing", "resolved");
@@ -40,8 +44,15 @@ final class AlertWebhook {
         STATUSES.forEach(RECEIVED::labels);
     }
 
-    /** Creating one registers the counters, so both statuses show (at 0) before the first alert. */
-    AlertWebhook() {
+    private final Consumer<AlertNotification> listener;
+
+    /**
+     * Creating one registers the counters, so both statuses show (at 0) before the first alert.
+     *
+     * @param listener gets every alert received, after it is logged and counted
+     */
+    AlertWebhook(Consumer<AlertNotification> listener) {
+        this.listener = Objects.requireNonNull(listener, "listener");
     }
 
     /** The route handler. */
@@ -96,8 +107,17 @@ final class AlertWebhook {
                     .addKeyValue("receiver", receiver)
                     .log("alert_received");
             RECEIVED.labels(status).increment();
+            listener.accept(new AlertNotification(Instant.now(), status, receiver, strings(labels), strings(annotations),
+                                                  text(alert.path("fingerprint"))));
         }
         Json.send(res, Status.OK_200, Map.of("received", alerts.size()));
+    }
+
+    /** The scalar fields of an object, each bounded in length ({@link #text}). */
+    private static Map<String, String> strings(JsonNode object) {
+        Map<String, String> values = new LinkedHashMap<>();
+        object.fields().forEachRemaining(field -> values.put(field.getKey(), text(field.getValue())));
+        return values;
     }
 
     /** A string field, bounded in length; empty when absent or not a scalar. */

@@ -6,6 +6,7 @@ import java.util.EnumMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.o11yshop.observability.Json;
@@ -56,6 +57,15 @@ public final class ControlServer implements AutoCloseable {
      * @throws RuntimeException when the port cannot be bound
      */
     public static ControlServer start(LoadRun run, int port) {
+        return start(run, port, alert -> { });
+    }
+
+    /**
+     * As {@link #start(LoadRun, int)}, handing every alert {@code POST /alerts} receives to {@code alerts} too.
+     *
+     * @throws RuntimeException when the port cannot be bound
+     */
+    public static ControlServer start(LoadRun run, int port, Consumer<AlertNotification> alerts) {
         HealthObserver health = HealthObserver.builder()
                 .useSystemServices(false)
                 .details(true)
@@ -73,7 +83,7 @@ public final class ControlServer implements AutoCloseable {
                                     .build())
                 .routing(routing -> {
                     routing.addFilter(RequestId.filter());
-                    routing.register("/", new ControlService(run));
+                    routing.register("/", new ControlService(run, alerts));
                     ProblemHandlers.register(routing);
                 })
                 .build()
@@ -100,10 +110,11 @@ public final class ControlServer implements AutoCloseable {
     /** The control routes. */
     static final class ControlService implements HttpService {
         private final LoadRun run;
-        private final AlertWebhook alerts = new AlertWebhook();
+        private final AlertWebhook alerts;
 
-        ControlService(LoadRun run) {
+        ControlService(LoadRun run, Consumer<AlertNotification> alertListener) {
             this.run = run;
+            this.alerts = new AlertWebhook(alertListener);
         }
 
         @Override

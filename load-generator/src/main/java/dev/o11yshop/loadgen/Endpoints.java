@@ -14,13 +14,15 @@ import java.util.stream.Stream;
 import dev.o11yshop.observability.Json;
 
 /**
- * Where a {@code local} run's services listen, written to {@code endpoints.json} in its run directory so that
- * other commands ({@code fault}) can find them.
+ * Where a {@code local} run's processes listen, written to {@code endpoints.json} in its run directory so that
+ * other commands ({@code fault}) and people can find them.
  *
- * @param api   API base URL per service name
- * @param admin admin base URL per service name
+ * @param api          API base URL per service name
+ * @param admin        admin base URL per service name (and the load generator's)
+ * @param prometheus   the local Prometheus, when {@code local} runs the chart's alerting; else null
+ * @param alertmanager the local Alertmanager, likewise
  */
-record Endpoints(Map<String, URI> api, Map<String, URI> admin) {
+record Endpoints(Map<String, URI> api, Map<String, URI> admin, URI prometheus, URI alertmanager) {
     static final String FILE = "endpoints.json";
 
     static Endpoints of(LocalPlatform platform) {
@@ -30,7 +32,22 @@ record Endpoints(Map<String, URI> api, Map<String, URI> admin) {
             api.put(service.name(), service.api());
             admin.put(service.name(), service.admin());
         }
-        return new Endpoints(api, admin);
+        return new Endpoints(api, admin, null, null);
+    }
+
+    private static Endpoints none() {
+        return new Endpoints(Map.of(), Map.of(), null, null);
+    }
+
+    /** With one more admin socket, e.g. the load generator's. */
+    Endpoints withAdmin(String name, URI uri) {
+        Map<String, URI> more = new TreeMap<>(admin);
+        more.put(name, uri);
+        return new Endpoints(api, more, prometheus, alertmanager);
+    }
+
+    Endpoints withAlerting(URI prometheus, URI alertmanager) {
+        return new Endpoints(api, admin, prometheus, alertmanager);
     }
 
     void write(Path runDir) throws IOException {
@@ -44,14 +61,14 @@ record Endpoints(Map<String, URI> api, Map<String, URI> admin) {
     /** The endpoints of the newest run under {@code runRoot} whose services may still be up; empty if none. */
     static Endpoints latest(Path runRoot) {
         if (!Files.isDirectory(runRoot)) {
-            return new Endpoints(Map.of(), Map.of());
+            return none();
         }
         try (Stream<Path> runs = Files.list(runRoot)) {
             Optional<Path> newest = runs.map(run -> run.resolve(FILE))
                     .filter(Files::isRegularFile)
                     .max(Comparator.comparing(file -> file.toFile().lastModified()));
             if (newest.isEmpty()) {
-                return new Endpoints(Map.of(), Map.of());
+                return none();
             }
             return Json.MAPPER.readValue(newest.get().toFile(), Endpoints.class);
         } catch (IOException e) {

@@ -2,6 +2,7 @@ package dev.o11yshop.loadgen;
 
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -23,13 +24,16 @@ import sun.misc.Signal;
 
 /**
  * {@code local}: the whole platform on this machine with no Kubernetes. It builds nothing: it starts the three
- * services' jars as child JVMs on free ports with a built-in OTLP receiver, drives traffic for a while with live
- * progress, and ends with what a user would go and look for in Grafana: the run's summary, one checkout trace as
- * a waterfall, each service's RED figures from its own {@code /metrics}, and that trace's log lines.
+ * services' jars as child JVMs on free ports with a built-in OTLP receiver, serves the generator's admin port
+ * ({@link ControlServer}), starts the chart's alerting on a real Prometheus and Alertmanager when they are installed
+ * ({@link LocalAlerting}), drives traffic for a while with live progress and a line per alert notification, and ends
+ * with what a user would go and look for in Grafana: the run's summary, one checkout trace as a waterfall, each
+ * service's RED figures from its own {@code /metrics}, that trace's log lines, and the alerts notified.
  */
 @Command(name = "local",
          mixinStandardHelpOptions = true,
-         description = "Runs the three services locally, drives traffic, and shows a trace, RED figures and logs.")
+         description = "Runs the three services locally (and the chart's alerting on Prometheus and Alertmanager when "
+                 + "installed), drives traffic, and shows a trace, RED figures, logs and alerts.")
 final class LocalCommand implements Callable<Integer> {
     private static final DateTimeFormatter RUN_NAME = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss");
 
@@ -47,49 +51,130 @@ final class LocalCommand implements Callable<Integer> {
             description = "weights of the scenarios (default: ${DEFAULT-VALUE})")
     String mix;
 
+    @Option(names = "--alerting", defaultValue = "auto", paramLabel = "auto|on|off",
+            description = "the chart's alert rules and routes on a local Prometheus and Alertmanager (Debian packages "
+                    + "prometheus, prometheus-alertmanager): auto = when both are installed, on = fail without them, "
+                    + "off (default: ${DEFAULT-VALUE})")
+    LocalAlerting.Mode alerting;
+
+    @Option(names = "--alert-time-factor", defaultValue = "1", paramLabel = "N",
+            description = "divides every alert `for`, the scrape and rule intervals and Alertmanager's waits by N: "
+                    + "1 = the chart's timings, 24 = a 10m alert fires in 25 s (default: ${DEFAULT-VALUE})")
+    long alertTimeFactor;
+
     @Mixin
     PlatformOptions platformOptions;
+
+    /** Set by SIGINT/SIGTERM: before traffic starts it means "start none"; during traffic the run is stopped. */
+    private volatile boolean stopRequested;
+    private volatile LoadRun running;
+    /** The alerting of this run, once started; the admin port's webhook forwards to it. */
+    private volatile LocalAlerting localAlerting;
 
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
-        Path project = platformOptions.project(spec);
         TrafficOptions traffic = trafficOptions();
+        if (alertTimeFactor < 1) {
+            throw new ParameterException(spec.commandLine(), "--alert-time-factor must be a whole number of at least 1 "
+                    + "(1 = the chart's timings), got " + alertTimeFactor);
+        }
+        Path project = platformOptions.project(spec);
+        boolean withAlerting = alertingWanted(out);
         Path runDir = platformOptions.runRoot.resolve(LocalDateTime.now().format(RUN_NAME));
         Files.createDirectories(runDir);
+        stopOnInterrupt();
 
         out.printf("==> starting the platform (logs in %s)%n", runDir);
         out.flush();
         long started = System.nanoTime();
         try (LocalPlatform platform = LocalPlatform.start(project, runDir, Map.of())) {
-            Endpoints.of(platform).write(runDir);
             out.printf("    3 services ready in %.1f s%n", (System.nanoTime() - started) / 1e9);
             for (ServiceProcess service : platform.services()) {
                 out.printf("    %-18s api %-24s admin %s  (pid %d)%n", service.name(), service.api(), service.admin(), service.pid());
             }
-            out.printf("    try: load-generator fault payment-service errorRate=0.3   (while this runs)%n");
-
             Telemetry telemetry = PlatformOptions.generatorTelemetry(platform.receiver());
             TrafficOptions targeted = traffic.withTargets(platform.order().api(), platform.inventory().api());
             LoadRun run = new LoadRun(targeted, telemetry.tracer(), System.out);
-            stopOnInterrupt(run);
-            out.printf("%n==> driving traffic: %s%n", targeted.describe());
-            out.flush();
-            RunSummary summary = run.run();
-            telemetry.flush(5_000);
-
-            out.printf("%n==> summary%n%s", summary.table());
-            showSampleTrace(out, platform, summary);
-            out.printf("%n==> RED per service (from each /metrics)%n%s", RedFigures.header());
-            for (ServiceProcess service : platform.services()) {
-                out.print(RedFigures.parse(service.name(), service.adminGet("/metrics").body()).table());
+            try (ControlServer control = ControlServer.start(run, 0, this::forwardAlert)) {
+                URI generatorAdmin = URI.create("http://127.0.0.1:" + control.port());
+                out.printf("    %-18s admin %s  (GET /metrics /status, PUT /rate /mix, POST /alerts)%n", "load-generator",
+                           generatorAdmin);
+                Endpoints endpoints = Endpoints.of(platform).withAdmin("load-generator", generatorAdmin);
+                if (withAlerting && !stopRequested) {
+                    out.printf("==> starting Prometheus and Alertmanager (the chart's alerting)%n");
+                    out.flush();
+                    localAlerting = LocalAlerting.start(platform, generatorAdmin, runDir.resolve("alerting"), alertTimeFactor, out);
+                    endpoints = endpoints.withAlerting(localAlerting.prometheus(), localAlerting.alertmanager());
+                }
+                // Closed first (try-with-resources closes in reverse): no TargetDown from services stopping under it.
+                try (LocalAlerting alertingStack = localAlerting) {
+                    endpoints.write(runDir);
+                    return driveTraffic(out, platform, telemetry, run, alertingStack);
+                }
             }
-            out.printf("%n==> stopping the services%n");
-            out.flush();
-            return summary.confirmedCheckouts() > 0 ? 0 : 1;
         } finally {
             out.printf("done; logs and endpoints.json in %s%n", runDir);
             out.flush();
+        }
+    }
+
+    /** Runs the traffic, then prints the summary, a trace, RED figures and the alerts; the exit code. */
+    private int driveTraffic(PrintWriter out, LocalPlatform platform, Telemetry telemetry, LoadRun run,
+                             LocalAlerting alertingStack) throws IOException, InterruptedException {
+        out.printf("    try: load-generator fault payment-service errorRate=0.5   (while this runs)%n");
+        out.printf("%n==> driving traffic: %s%n", run.options().describe());
+        out.flush();
+        running = run;
+        if (stopRequested) {
+            run.stop();
+        }
+        if (alertingStack != null) {
+            alertingStack.startPrinting();
+        }
+        RunSummary summary = run.run();
+        if (alertingStack != null) {
+            alertingStack.stopPrinting();
+        }
+        telemetry.flush(5_000);
+
+        out.printf("%n==> summary%n%s", summary.table());
+        showSampleTrace(out, platform, summary);
+        out.printf("%n==> RED per service (from each /metrics)%n%s", RedFigures.header());
+        for (ServiceProcess service : platform.services()) {
+            out.print(RedFigures.parse(service.name(), service.adminGet("/metrics").body()).table());
+        }
+        if (alertingStack != null) {
+            out.printf("%n==> alerts notified (Alertmanager's webhook, POST /alerts)%n%s", alertingStack.table());
+        }
+        out.printf("%n==> stopping %s%n", alertingStack != null ? "Prometheus, Alertmanager and the services" : "the services");
+        out.flush();
+        return summary.confirmedCheckouts() > 0 ? 0 : 1;
+    }
+
+    /**
+     * Whether to start Prometheus and Alertmanager: {@code auto} says in one line why not when they are missing;
+     * {@code on} without them is a usage error.
+     */
+    private boolean alertingWanted(PrintWriter out) {
+        if (alerting == LocalAlerting.Mode.off) {
+            return false;
+        }
+        String missing = LocalAlerting.unavailableReason();
+        if (missing == null) {
+            return true;
+        }
+        if (alerting == LocalAlerting.Mode.on) {
+            throw new ParameterException(spec.commandLine(), "--alerting on needs Prometheus and Alertmanager: " + missing);
+        }
+        out.printf("alerting off: %s%n", missing);
+        return false;
+    }
+
+    private void forwardAlert(AlertNotification alert) {
+        LocalAlerting current = localAlerting;
+        if (current != null) {
+            current.notified(alert);
         }
     }
 
@@ -102,10 +187,19 @@ final class LocalCommand implements Callable<Integer> {
     }
 
 
-    private static void stopOnInterrupt(LoadRun run) {
-        // Ctrl-C ends the traffic early; the summary still prints and the services are still stopped cleanly.
-        Signal.handle(new Signal("INT"), signal -> run.stop());
-        Signal.handle(new Signal("TERM"), signal -> run.stop());
+    private void stopOnInterrupt() {
+        // Ctrl-C ends the traffic early (or, during start-up, means no traffic at all); the summary still prints and
+        // every child (services, Prometheus, Alertmanager) is still stopped cleanly.
+        Signal.handle(new Signal("INT"), signal -> requestStop());
+        Signal.handle(new Signal("TERM"), signal -> requestStop());
+    }
+
+    private void requestStop() {
+        stopRequested = true;
+        LoadRun run = running;
+        if (run != null) {
+            run.stop();
+        }
     }
 
     private static void showSampleTrace(PrintWriter out, LocalPlatform platform, RunSummary summary)

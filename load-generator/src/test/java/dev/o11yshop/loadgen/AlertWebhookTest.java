@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 
 import ch.qos.logback.classic.Level;
@@ -69,6 +70,7 @@ class AlertWebhookTest {
             }
             """;
 
+    private final List<AlertNotification> notifications = new CopyOnWriteArrayList<>();
     private ControlServer control;
     private ListAppender<ILoggingEvent> logs;
     private Logger logger;
@@ -78,7 +80,7 @@ class AlertWebhookTest {
         // The run is never started: the webhook does not need traffic.
         LoadRun run = new LoadRun(Traffic.options(URI.create("http://127.0.0.1:9"), 1, Duration.ofSeconds(1),
                                                   Mix.only(Scenario.CHECKOUT)), Tracer.noOp(), (Consumer<String>) null);
-        control = ControlServer.start(run, 0);
+        control = ControlServer.start(run, 0, notifications::add);
         logger = (Logger) LoggerFactory.getLogger(AlertWebhook.class);
         logger.setLevel(Level.INFO);
         logs = new ListAppender<>();
@@ -117,6 +119,18 @@ class AlertWebhookTest {
         assertEquals("resolved", resolved.get("status"));
         assertEquals("2026-01-01T09:30:00.000Z", resolved.get("ends_at"));
 
+        // ... and handed to the listener (local prints them), every label and annotation included.
+        assertEquals(2, notifications.size(), notifications.toString());
+        AlertNotification first = notifications.getFirst();
+        assertEquals("firing", first.status());
+        assertEquals("OrderErrorRateHigh", first.alertname());
+        assertEquals("critical", first.severity());
+        assertEquals("order-service-7d9f8b-x2x4z", first.labels().get("pod"));
+        assertEquals("order-service 5xx ratio above 5%", first.annotations().get("summary"));
+        assertEquals("load-generator", first.receiver());
+        assertEquals("c4f9b1e7a2d35e10", first.fingerprint());
+        assertFalse(notifications.get(1).firing());
+
         assertEquals(firingBefore + 1, counter("firing"));
         assertEquals(resolvedBefore + 1, counter("resolved"));
         String metrics = get("/metrics");
@@ -138,6 +152,7 @@ class AlertWebhookTest {
 
         assertEquals(firingBefore, counter("firing"), "nothing counted from a rejected payload");
         assertFalse(logs.list.stream().anyMatch(e -> e.getMessage().equals("alert_received")), "nothing logged");
+        assertEquals(List.of(), notifications, "nothing handed to the listener");
     }
 
     private static Map<String, Object> keyValues(ILoggingEvent event) {

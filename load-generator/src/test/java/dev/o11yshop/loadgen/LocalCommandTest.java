@@ -1,0 +1,57 @@
+package dev.o11yshop.loadgen;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.time.Instant;
+import java.time.LocalTime;
+import java.util.Map;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/** {@code local}'s alerting options (bad values: one line, exit 2) and its line per alert notification. */
+class LocalCommandTest {
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "--alert-time-factor|0|--alert-time-factor must be a whole number of at least 1 (1 = the chart's timings), got 0",
+            "--alert-time-factor|-24|--alert-time-factor must be a whole number of at least 1 (1 = the chart's timings), got -24",
+            "--alert-time-factor|fast|'fast' is not a long",
+            "--alerting|maybe|expected one of [auto, on, off] (case-sensitive) but was 'maybe'"})
+    void aBadAlertingOptionIsOneLineAndExitCode2(String option, String value, String message) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine commandLine = Main.commandLine();
+        commandLine.setOut(new PrintWriter(out, true));
+        commandLine.setErr(new PrintWriter(err, true));
+
+        int code = commandLine.execute("local", option, value, "--duration", "1s");
+
+        assertEquals(Main.USAGE_ERROR, code, err.toString());
+        assertEquals(1, err.toString().lines().count(), err.toString());
+        assertThat(err.toString(), containsString("load-generator: "));
+        assertThat(err.toString(), containsString(message));
+        assertEquals("", out.toString(), "nothing started");
+    }
+
+    @Test
+    void aNotificationIsOneLineWithWhereItPointsAndItsSummary() {
+        AlertNotification firing = new AlertNotification(Instant.EPOCH, "firing", "ticket",
+                Map.of("alertname", "DependencyCircuitOpen", "severity", "warning", "job", "order-service",
+                       "peer", "payment-service", "namespace", "o11y-shop"),
+                Map.of("summary", "order-service's circuit breaker to payment-service is open", "runbook_url", "x"), "f1");
+        AlertNotification resolved = new AlertNotification(Instant.EPOCH, "resolved", "page",
+                Map.of("alertname", "CheckoutAvailabilityBudgetBurn"), Map.of(), "f2");
+
+        assertEquals("alert 14:02:31 FIRING   DependencyCircuitOpen (warning) job=order-service peer=payment-service "
+                             + "— order-service's circuit breaker to payment-service is open",
+                     LocalAlerting.line(firing, LocalTime.of(14, 2, 31)));
+        assertEquals("alert 09:00:00 RESOLVED CheckoutAvailabilityBudgetBurn",
+                     LocalAlerting.line(resolved, LocalTime.of(9, 0)));
+    }
+}
