@@ -65,6 +65,7 @@ final class LocalAlerting implements AutoCloseable {
         }
         pods.add(new LocalPod("load-generator", Map.of("admin", generatorAdmin.getPort())));
         URI webhook = generatorAdmin.resolve("/alerts");
+        long started = System.nanoTime();
         PrometheusStack stack = PrometheusStack.start(ChartConfig.bundled(), dir, pods, Map.of(), webhook, timeFactor);
         try {
             stack.silence(Map.of("alertname", "TargetDown", "job", String.join("|", NOT_RUN_LOCALLY)), Duration.ofDays(30),
@@ -73,6 +74,8 @@ final class LocalAlerting implements AutoCloseable {
             stack.close();
             throw e;
         }
+        out.printf("    ready in %.1f s (the chart's rules load once Prometheus has discovered the pods)%n",
+                   (System.nanoTime() - started) / 1e9);
         out.printf("    %-18s %s   alerts: %s/alerts   targets: %s/targets%n", "prometheus", stack.prometheus(),
                    stack.prometheus(), stack.prometheus());
         out.printf("    %-18s %s   alerts: %s/#/alerts%n", "alertmanager", stack.alertmanager(), stack.alertmanager());
