@@ -303,7 +303,8 @@ public final class PrometheusStack implements AutoCloseable {
     /**
      * Adds (or replaces) a rule file of the caller's, as given: it is not derived, so {@code timeFactor} does not
      * apply to it. Prometheus reloads its config; this returns once {@code /api/v1/rules} lists every group of the
-     * file.
+     * file and Prometheus has found Alertmanager again. An alert that fires before that (a rule without {@code for})
+     * is dropped by Prometheus and reaches Alertmanager only after the resend delay (1m ÷ timeFactor, at least 1 s).
      *
      * @param fileName a plain name ending in {@code .yaml}
      * @throws IllegalArgumentException when the name or the YAML is not a rule file, or Prometheus rejects the

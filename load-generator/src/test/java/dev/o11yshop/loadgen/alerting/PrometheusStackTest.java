@@ -50,7 +50,9 @@ class PrometheusStackTest {
     private static final HttpClient HTTP = HttpClient.newHttpClient();
     /**
      * Two alerts of one name and job, a page and a warning: the chart's inhibit rule (page silences the warning of the
-     * same alertname and job) holds the warning back. Both fire at once ({@code vector(1)}, no {@code for}).
+     * same alertname and job) holds the warning back. Both fire together, 8 s after the file is loaded: later than
+     * Prometheus takes to find Alertmanager again after the reload (up to 5 s), so neither is dropped and resent on
+     * its own (then the warning could reach Alertmanager before the page that inhibits it).
      */
     private static final String TEST_RULES = """
             groups:
@@ -58,10 +60,12 @@ class PrometheusStackTest {
                 rules:
                   - alert: StackTestAlert
                     expr: vector(1)
+                    for: 8s
                     labels: {severity: page, job: stack-test}
                     annotations: {summary: the page}
                   - alert: StackTestAlert
                     expr: vector(1)
+                    for: 8s
                     labels: {severity: warning, job: stack-test}
                     annotations: {summary: the inhibited warning}
             """;
