@@ -146,8 +146,8 @@ final class LocalAlerting implements AutoCloseable {
         synchronized (counts) {
             if (counts.isEmpty()) {
                 return stack.timeFactor() == 1
-                        ? "(none: with the chart's timings an alert fires after its `for`, 1 to 10 min, plus Alertmanager's "
-                                + "group_wait; --alert-time-factor 24 makes that 24 times shorter)\n"
+                        ? "(none: with the chart's timings an alert fires only after its `for`, minutes, plus "
+                                + "Alertmanager's group_wait; --alert-time-factor 24 makes those 24 times shorter)\n"
                         : "(none)\n";
             }
             StringBuilder table = new StringBuilder(String.format(Locale.ROOT, "%-44s %8s %9s%n", "alert (severity)",
