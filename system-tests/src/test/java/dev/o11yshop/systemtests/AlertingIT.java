@@ -22,6 +22,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.o11yshop.loadgen.LocalPlatform;
 import dev.o11yshop.loadgen.ServiceProcess;
+import dev.o11yshop.loadgen.alerting.ChartConfig;
+import dev.o11yshop.loadgen.alerting.PrometheusStack;
+import dev.o11yshop.observability.RequiredInCi;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -65,6 +68,11 @@ class AlertingIT {
      * resolves sooner: the window's error ratio falls as clean traffic adds up).
      */
     private static final Duration RESOLVE_BOUND = Duration.ofSeconds(330);
+    /**
+     * Every duration of the chart's rules and routes that only delays an outcome is divided by this ({@code for: 2m}
+     * → 5 s, Alertmanager's group_wait 1m → 2.5 s; scrape and evaluation every 1 s); expressions are untouched.
+     */
+    private static final long TIME_FACTOR = 24;
     private static final double RATE = 40;
     /** 30 checkouts/s plus browsing; no declined or invalid orders, so the healthy baseline has no 4xx/5xx. */
     private static final String MIX = "checkout=3,browse=1";
@@ -138,7 +146,10 @@ class AlertingIT {
 
         @Override
         public String toString() {
-            return alertname + (labels.isEmpty() ? "" : new java.util.TreeMap<>(labels).toString());
+            // long values (the broken rule's group is "<absolute path>;<name>") by their end, to keep the table narrow
+            Map<String, String> shown = new java.util.TreeMap<>();
+            labels.forEach((k, v) -> shown.put(k, v.length() > 48 ? "…" + v.substring(v.length() - 47) : v));
+            return alertname + (labels.isEmpty() ? "" : shown.toString());
         }
     }
 
@@ -148,7 +159,7 @@ class AlertingIT {
     }
 
     private static final List<Timing> TIMINGS = new ArrayList<>();
-    private static ChartFiles chart;
+    private static ChartConfig chart;
     private static LocalPlatform platform;
     private static LoadGeneratorProcess loadGenerator;
     private static PrometheusStack stack;
@@ -164,7 +175,7 @@ class AlertingIT {
     @BeforeAll
     static void startPlatformAndStack() throws Exception {
         suiteStart = System.nanoTime();
-        PrometheusStack.requireBinaries();
+        RequiredInCi.require(PrometheusStack.missingBinaries().map(m -> "the alerting tests need " + m).orElse(null));
         chart = ChartFiles.render();
         runDir = Path.of(System.getProperty("o11yshop.runDir", "target/platform-runs")).resolve("alerting");
         platform = Platform.start("alerting", Map.of());
@@ -176,7 +187,7 @@ class AlertingIT {
         startPipelineStandIns();
         stack = PrometheusStack.start(chart, runDir.resolve("prometheus-stack"), pods(platform.inventory(), true),
                                       Map.of("loki:3100", "127.0.0.1:" + loki.port()),
-                                      loadGenerator.admin().resolve("/alerts"));
+                                      loadGenerator.admin().resolve("/alerts"), TIME_FACTOR);
         // Every local pod is discovered through the file_sd targets, kept by the chart's relabelling and scraped.
         eventually(Duration.ofSeconds(60), () -> {
             Map<String, String> health = stack.targetHealth();
@@ -690,7 +701,7 @@ class AlertingIT {
 
     /** Every expected alert is defined in the chart's rule files (with the expected severity): else fail, naming it. */
     private static void assertRulesExist(String scenario, List<Expected> expected) {
-        List<ChartFiles.Rule> rules = chart.rules();
+        List<ChartConfig.Rule> rules = chart.rules();
         List<String> missing = new ArrayList<>();
         for (Expected alert : expected) {
             String severity = alert.labels().get("severity");
@@ -703,7 +714,7 @@ class AlertingIT {
         if (!missing.isEmpty()) {
             Set<String> defined = rules.stream().flatMap(r -> r.alert().map(a -> a + "/" + r.severity()).stream())
                     .collect(Collectors.toCollection(TreeSet::new));
-            fail("scenario '" + scenario + "' expects alerts the chart's rule files (" + chart.chartDir()
+            fail("scenario '" + scenario + "' expects alerts the chart's rule files (" + ChartFiles.chartDir()
                          + "/files/prometheus/rules) do not define: " + missing + "; defined (alert/severity): " + defined);
         }
     }
@@ -752,7 +763,7 @@ class AlertingIT {
         TIMINGS.stream().map(Timing::alert).filter(a -> !a.resolves()).distinct().forEach(a -> table.append(
                 String.format(Locale.ROOT, "n/a: %s not awaited to resolve: %s%n", a, a.unresolvedBecause())));
         table.append(String.format(Locale.ROOT, "rule `for` divided by %d, scrape/evaluation interval %s; total %.1f s%n",
-                PrometheusStack.RULE_TIME_FACTOR, PrometheusStack.INTERVAL, seconds(suiteStart)));
+                stack.timeFactor(), "1s", seconds(suiteStart)));
         System.out.println("==> AlertingIT: time to fire and to resolve" + table);
         if (runDir != null) {
             Files.createDirectories(runDir);

@@ -20,6 +20,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.o11yshop.loadgen.LocalPlatform;
 import dev.o11yshop.loadgen.ServiceProcess;
+import dev.o11yshop.loadgen.alerting.ChartConfig;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -82,7 +83,7 @@ class MetricNamesIT {
 
     @Test
     void everyReferencedMetricExists() throws Exception {
-        ChartFiles chart = ChartFiles.render();
+        ChartConfig chart = ChartFiles.render();
         Map<String, Set<String>> references = references(chart);
         assertFalse(references.isEmpty(), "no metric name found in the chart's rules and dashboards");
 
@@ -144,9 +145,9 @@ class MetricNamesIT {
 
     /** Listed as is, or a histogram's series of a listed name. */
     /** Metric name → where it is referenced ("rules file: alert X", "dashboard d.json: panel 'P'"). */
-    static Map<String, Set<String>> references(ChartFiles chart) throws IOException {
+    static Map<String, Set<String>> references(ChartConfig chart) throws IOException {
         Map<String, Set<String>> references = new TreeMap<>();
-        for (ChartFiles.Rule rule : chart.rules()) {
+        for (ChartConfig.Rule rule : chart.rules()) {
             String where = rule.file() + ": " + rule.alert().map(a -> "alert " + a)
                     .orElseGet(() -> "record " + rule.record().orElse("?"));
             add(references, rule.expr(), where);
