@@ -8,8 +8,12 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Pattern;
 import java.util.concurrent.Callable;
 
 import dev.o11yshop.loadgen.OtlpReceiver.ReceivedSpan;
@@ -62,8 +66,18 @@ final class LocalCommand implements Callable<Integer> {
                     + "1 = the chart's timings, 24 = a 10m alert fires in 25 s (default: ${DEFAULT-VALUE})")
     long alertTimeFactor;
 
+    @Option(names = "--env", paramLabel = "NAME=VALUE",
+            description = "an environment variable for the three services, repeatable, e.g. "
+                    + "INVENTORY_RESTOCK_INTERVAL_MS=0 (restocking off: the stock-exhaustion scenario)")
+    Map<String, String> serviceEnv = new LinkedHashMap<>();
+
     @Mixin
     PlatformOptions platformOptions;
+
+    /** Set by local itself (ports, where to export, how the services find each other): not for --env. */
+    private static final Set<String> LOCAL_ENV = Set.of("PORT", "ADMIN_PORT", "LOG_FORMAT", "OTEL_EXPORTER_OTLP_ENDPOINT",
+                                                        "INVENTORY_URL", "PAYMENT_URL");
+    private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
 
     /** Set by SIGINT/SIGTERM: before traffic starts it means "start none"; during traffic the run is stopped. */
     private volatile boolean stopRequested;
@@ -79,6 +93,7 @@ final class LocalCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "--alert-time-factor must be a whole number of at least 1 "
                     + "(1 = the chart's timings), got " + alertTimeFactor);
         }
+        checkServiceEnv();
         Path project = platformOptions.project(spec);
         boolean withAlerting = alertingWanted(out);
         Path runDir = platformOptions.runRoot.resolve(LocalDateTime.now().format(RUN_NAME));
@@ -88,7 +103,7 @@ final class LocalCommand implements Callable<Integer> {
         out.printf("==> starting the platform (logs in %s)%n", runDir);
         out.flush();
         long started = System.nanoTime();
-        try (LocalPlatform platform = LocalPlatform.start(project, runDir, Map.of())) {
+        try (LocalPlatform platform = LocalPlatform.start(project, runDir, serviceEnv)) {
             out.printf("    3 services ready in %.1f s%n", (System.nanoTime() - started) / 1e9);
             for (ServiceProcess service : platform.services()) {
                 out.printf("    %-18s api %-24s admin %s  (pid %d)%n", service.name(), service.api(), service.admin(), service.pid());
@@ -175,6 +190,18 @@ final class LocalCommand implements Callable<Integer> {
         LocalAlerting current = localAlerting;
         if (current != null) {
             current.notified(alert);
+        }
+    }
+
+    private void checkServiceEnv() {
+        for (String name : serviceEnv.keySet()) {
+            if (!ENV_NAME.matcher(name).matches()) {
+                throw new ParameterException(spec.commandLine(), "--env " + name + "=…: not an environment variable name");
+            }
+            if (LOCAL_ENV.contains(name)) {
+                throw new ParameterException(spec.commandLine(), "--env " + name + ": local sets " + name + " itself "
+                        + "(one of " + new TreeSet<>(LOCAL_ENV) + ")");
+            }
         }
     }
 

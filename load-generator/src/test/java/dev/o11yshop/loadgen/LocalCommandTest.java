@@ -15,15 +15,19 @@ import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-/** {@code local}'s alerting options (bad values: one line, exit 2) and its line per alert notification. */
+/** {@code local}'s alerting and service-env options (bad values: one line, exit 2) and its line per alert notification. */
 class LocalCommandTest {
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
             "--alert-time-factor|0|--alert-time-factor must be a whole number of at least 1 (1 = the chart's timings), got 0",
             "--alert-time-factor|-24|--alert-time-factor must be a whole number of at least 1 (1 = the chart's timings), got -24",
             "--alert-time-factor|fast|'fast' is not a long",
-            "--alerting|maybe|expected one of [auto, on, off] (case-sensitive) but was 'maybe'"})
-    void aBadAlertingOptionIsOneLineAndExitCode2(String option, String value, String message) {
+            "--alerting|maybe|expected one of [auto, on, off] (case-sensitive) but was 'maybe'",
+            "--env|PORT=8080|--env PORT: local sets PORT itself",
+            "--env|OTEL_EXPORTER_OTLP_ENDPOINT=http://x:4318|--env OTEL_EXPORTER_OTLP_ENDPOINT: local sets",
+            "--env|1X=2|--env 1X=…: not an environment variable name",
+            "--env|RESTOCK|should be in KEY=VALUE format but was RESTOCK"})
+    void aBadOptionIsOneLineAndExitCode2(String option, String value, String message) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         CommandLine commandLine = Main.commandLine();
