@@ -11,12 +11,29 @@ import com.marcnuri.helm.Helm;
 /**
  * Build time only (load-generator's pom runs it in {@code process-classes}): renders the chart with its default
  * values, as {@code helm install} would apply it, into the classpath resource {@link ChartConfig#bundled()} reads.
- * helm-java is a {@code provided} dependency, so this class cannot run from the packaged jar; nothing else calls it.
+ * helm-java is a {@code provided} dependency, so this class cannot run from the packaged jar; besides the build only
+ * system-tests call it (they have helm-java).
  * <p>
  * Usage: {@code ChartRenderer <chart dir> <output file>}.
  */
 public final class ChartRenderer {
     private ChartRenderer() {
+    }
+
+    /**
+     * {@code helm template} of {@code chart} with its default values (release and namespace
+     * {@value ChartConfig#RELEASE}, kube version {@value ChartConfig#KUBE_VERSION}); also for tests that render a
+     * chart in progress, with helm-java on their classpath.
+     */
+    public static String render(Path chart) {
+        if (!Files.isRegularFile(chart.resolve("Chart.yaml"))) {
+            throw new IllegalArgumentException("not a Helm chart (no Chart.yaml): " + chart);
+        }
+        return new Helm(chart).template()
+                .withName(ChartConfig.RELEASE)
+                .withNamespace(ChartConfig.NAMESPACE)
+                .withKubeVersion(ChartConfig.KUBE_VERSION)
+                .call();
     }
 
     public static void main(String[] args) throws IOException {
@@ -25,14 +42,7 @@ public final class ChartRenderer {
         }
         Path chart = Path.of(args[0]).toAbsolutePath().normalize();
         Path output = Path.of(args[1]).toAbsolutePath().normalize();
-        if (!Files.isRegularFile(chart.resolve("Chart.yaml"))) {
-            throw new IllegalArgumentException("not a Helm chart (no Chart.yaml): " + chart);
-        }
-        String rendered = new Helm(chart).template()
-                .withName(ChartConfig.RELEASE)
-                .withNamespace(ChartConfig.NAMESPACE)
-                .withKubeVersion(ChartConfig.KUBE_VERSION)
-                .call();
+        String rendered = render(chart);
         // Fail the build here, not a trainer's `local` later, if the chart lost a part the stack needs.
         ChartConfig checked = ChartConfig.parse(rendered, chart.toString());
         checked.prometheusConfig();
