@@ -54,14 +54,17 @@ class RateAccuracyTest {
                                   + "largest gap between arrivals %.1f ms, p50 %.1f ms%n",
                           Arrays.toString(perSecond), STUB.stub().maxInProgress(), maxGapMicros / 1000.0,
                           summary.total().p50Millis());
+        // Each second within 10 %: a pause of the test JVM (GC, a busy CI core) moves a few arrivals across a
+        // second's edge; the schedule catches up, so the whole run is held to 5 % in the test above.
         for (long count : perSecond) {
-            assertThat("arrivals in each second " + Arrays.toString(perSecond), (double) count, within(RATE, 0.05));
+            assertThat("arrivals in each second " + Arrays.toString(perSecond), (double) count, within(RATE, 0.10));
         }
         // 200/s answered after 200 ms: about 40 requests wait at the server at any time. A generator that waited
         // for answers would leave gaps and hold fewer.
         assertThat("requests in progress at the server at once", STUB.stub().maxInProgress(), greaterThanOrEqualTo(30));
-        assertThat("largest gap between arrivals (µs); the schedule's gap is 5 ms", maxGapMicros, lessThan(50_000L));
-        assertThat(summary.total().p50Millis(), allOf(greaterThanOrEqualTo(200.0), lessThan(300.0)));
+        // Waiting for an answer would open a 200 ms gap; the schedule's gap is 5 ms, with room for a pause.
+        assertThat("largest gap between arrivals (µs)", maxGapMicros, lessThan(150_000L));
+        assertThat(summary.total().p50Millis(), allOf(greaterThanOrEqualTo(200.0), lessThan(400.0)));
         assertEquals(0, summary.total().errors(), summary.table());
     }
 
