@@ -40,6 +40,8 @@ import sun.misc.Signal;
                  + "installed), drives traffic, and shows a trace, RED figures, logs and alerts.")
 final class LocalCommand implements Callable<Integer> {
     private static final DateTimeFormatter RUN_NAME = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss");
+    private static final Duration WARM_UP = Duration.ofSeconds(6);
+    private static final double WARM_UP_RATE = 20;
 
     @Spec
     CommandSpec spec;
@@ -117,6 +119,9 @@ final class LocalCommand implements Callable<Integer> {
                            generatorAdmin);
                 Endpoints endpoints = Endpoints.of(platform).withAdmin("load-generator", generatorAdmin);
                 if (withAlerting && !stopRequested) {
+                    warmUp(out, targeted, telemetry);
+                }
+                if (withAlerting && !stopRequested) {
                     out.printf("==> starting Prometheus and Alertmanager (the chart's alerting)%n");
                     out.flush();
                     localAlerting = LocalAlerting.start(platform, generatorAdmin, runDir.resolve("alerting"), alertTimeFactor, out);
@@ -165,6 +170,28 @@ final class LocalCommand implements Callable<Integer> {
         out.printf("%n==> stopping %s%n", alertingStack != null ? "Prometheus, Alertmanager and the services" : "the services");
         out.flush();
         return summary.confirmedCheckouts() > 0 ? 0 : 1;
+    }
+
+    /**
+     * Cold JVMs answer their first checkouts slowly (class loading, the JIT, first connections), slowly enough to page
+     * CheckoutLatencyBudgetBurn in the first seconds of a fast-timed stack. Prometheus starts after this, so its first
+     * samples already count these requests and no rate window sees them.
+     */
+    private void warmUp(PrintWriter out, TrafficOptions traffic, Telemetry telemetry) {
+        out.printf("==> warming up the services (%s of browse and checkout at %.0f/s, before Prometheus starts)%n",
+                   Durations.format(WARM_UP), WARM_UP_RATE);
+        out.flush();
+        LoadRun warmUp = new LoadRun(traffic.withRate(WARM_UP_RATE).withDuration(WARM_UP).withMix(Mix.parse("browse=50,checkout=50")),
+                                     telemetry.tracer(), line -> { });
+        running = warmUp;
+        if (stopRequested) {
+            warmUp.stop();
+        }
+        RunSummary summary = warmUp.run();
+        running = null;
+        RunSummary.ScenarioStats checkouts = summary.scenario(Scenario.CHECKOUT);
+        out.printf("    %d checkouts, p50 %.0f ms, max %.0f ms%n", checkouts.requests(), checkouts.p50Millis(),
+                   checkouts.maxMillis());
     }
 
     /**

@@ -13,9 +13,12 @@ import picocli.CommandLine;
 
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** {@code local}'s alerting and service-env options (bad values: one line, exit 2) and its line per alert notification. */
+/** {@code local}'s alerting and service-env options (bad values: one line, exit 2) and its line per change of an alert. */
 class LocalCommandTest {
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
@@ -57,5 +60,29 @@ class LocalCommandTest {
                      LocalAlerting.line(firing, LocalTime.of(14, 2, 31)));
         assertEquals("alert 09:00:00 RESOLVED CheckoutAvailabilityBudgetBurn",
                      LocalAlerting.line(resolved, LocalTime.of(9, 0)));
+    }
+
+    @Test
+    void anAlertIsPrintedAndCountedOncePerChangeOfState() {
+        LocalAlerting.AlertChanges changes = new LocalAlerting.AlertChanges();
+        Map<String, String> fault = Map.of("alertname", "FaultInjectionActive", "severity", "warning", "job", "payment-service");
+        Map<String, String> errors = Map.of("alertname", "ServiceHighErrorRatio", "severity", "warning", "job", "payment-service");
+
+        assertTrue(changes.record(notification("firing", fault, "a")), "first notification");
+        // The group is notified again when another of its alerts fires: the first one comes along, unchanged.
+        assertFalse(changes.record(notification("firing", fault, "a")), "repeated with its group");
+        assertTrue(changes.record(notification("firing", errors, "b")));
+        assertTrue(changes.record(notification("resolved", fault, "a")), "resolved");
+        assertFalse(changes.record(notification("resolved", fault, "a")), "resolved, repeated with its group");
+        assertTrue(changes.record(notification("firing", fault, "a")), "fired again");
+
+        Map<String, long[]> counts = changes.counts();
+        assertArrayEquals(new long[] {2, 1}, counts.get("FaultInjectionActive (warning)"));
+        assertArrayEquals(new long[] {1, 0}, counts.get("ServiceHighErrorRatio (warning)"));
+        assertEquals(2, counts.size(), counts.keySet().toString());
+    }
+
+    private static AlertNotification notification(String status, Map<String, String> labels, String fingerprint) {
+        return new AlertNotification(Instant.EPOCH, status, "ticket", labels, Map.of(), fingerprint);
     }
 }

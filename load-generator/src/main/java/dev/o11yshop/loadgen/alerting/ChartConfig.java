@@ -5,10 +5,12 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 
 import org.yaml.snakeyaml.DumperOptions;
 import org.yaml.snakeyaml.LoaderOptions;
@@ -18,20 +20,29 @@ import org.yaml.snakeyaml.error.YAMLException;
 import org.yaml.snakeyaml.representer.Representer;
 
 /**
- * The chart rendered with its default values, as {@code helm install} would apply it, and the files the
- * observability stack reads out of it: Prometheus' config and rule files, the Alertmanager config, the Grafana
+ * The chart rendered as {@code helm install} would apply it, and the files the observability stack reads out of it: Prometheus' config and rule files, the Alertmanager config, the Grafana
  * dashboards (each from the ConfigMap the chart mounts), and each workload's pod template (labels, containers,
  * named ports), which is what Kubernetes pod discovery would report.
  * <p>
- * {@link #bundled()} is the rendering the load-generator build put into its jar ({@link ChartRenderer}), so running
- * it needs no Helm. A chart that lacks a part is an {@link IllegalStateException} naming the part and the source.
+ * {@link #bundled()} (default values) and {@link #bundledForLocal()} are renderings the load-generator build put into
+ * its jar ({@link ChartRenderer}), so running it needs no Helm. A chart that lacks a part is an {@link IllegalStateException} naming the part and the source.
  */
 public final class ChartConfig {
     public static final String RELEASE = "o11y-shop";
     public static final String NAMESPACE = "o11y-shop";
     public static final String KUBE_VERSION = "1.31.0";
-    /** The classpath resource {@link ChartRenderer} writes at build time. */
+    /** The classpath resource {@link ChartRenderer} writes at build time: the chart with its default values. */
     public static final String RESOURCE = "/dev/o11yshop/loadgen/alerting/o11y-shop-chart.yaml";
+    /** The classpath resource {@link ChartRenderer} writes at build time: the chart with {@link #LOCAL_VALUES}. */
+    public static final String LOCAL_RESOURCE = "/dev/o11yshop/loadgen/alerting/o11y-shop-chart-local.yaml";
+    /**
+     * What {@code load-generator local} deploys, as values: the workloads it does not run (its own OTLP receiver
+     * stands in for the collector and Jaeger) are off, so the chart itself leaves them out of its scrape config and
+     * of {@code TargetDown}'s "absent = down" clauses, as it would for a release without them.
+     */
+    public static final Map<String, String> LOCAL_VALUES = Collections.unmodifiableMap(new TreeMap<>(Map.of(
+            "otelCollector.enabled", "false",
+            "jaeger.enabled", "false")));
 
     private final String source;
     private final List<Map<String, Object>> docs;
@@ -61,16 +72,25 @@ public final class ChartConfig {
         return new ChartConfig(source, docs);
     }
 
-    /** The chart as the load-generator build rendered it into its jar ({@link #RESOURCE}). */
+    /** The chart as the load-generator build rendered it into its jar with its default values ({@link #RESOURCE}). */
     public static ChartConfig bundled() {
-        try (InputStream in = ChartConfig.class.getResourceAsStream(RESOURCE)) {
+        return bundled(RESOURCE);
+    }
+
+    /** The chart as the load-generator build rendered it into its jar for {@code local} ({@link #LOCAL_VALUES}). */
+    public static ChartConfig bundledForLocal() {
+        return bundled(LOCAL_RESOURCE);
+    }
+
+    private static ChartConfig bundled(String resource) {
+        try (InputStream in = ChartConfig.class.getResourceAsStream(resource)) {
             if (in == null) {
-                throw new IllegalStateException("classpath resource " + RESOURCE + " is missing: the load-generator build "
+                throw new IllegalStateException("classpath resource " + resource + " is missing: the load-generator build "
                         + "renders it in process-classes (./mvnw -pl load-generator process-classes, or package)");
             }
-            return parse(new String(in.readAllBytes(), StandardCharsets.UTF_8), "classpath:" + RESOURCE);
+            return parse(new String(in.readAllBytes(), StandardCharsets.UTF_8), "classpath:" + resource);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read classpath resource " + RESOURCE, e);
+            throw new UncheckedIOException("cannot read classpath resource " + resource, e);
         }
     }
 

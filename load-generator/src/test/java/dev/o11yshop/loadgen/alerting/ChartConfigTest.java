@@ -44,6 +44,33 @@ class ChartConfigTest {
     }
 
     @Test
+    void localRenderingLeavesOutWhatLocalDoesNotRunAndKeepsEveryRule() {
+        ChartConfig local = ChartConfig.bundledForLocal();
+        String chartTargetDown = targetDown(CHART).expr();
+        String localTargetDown = targetDown(local).expr();
+        for (String job : List.of("otel-collector", "jaeger")) {
+            String absent = "absent(up{job=\"" + job + "\"";
+            assertThat(chartTargetDown, containsString(absent));
+            assertThat("local's TargetDown does not expect " + job, localTargetDown, not(containsString(absent)));
+            assertTrue(CHART.podTemplate(job).isPresent(), job + " is deployed by default");
+            assertTrue(local.podTemplate(job).isEmpty(), job + " is not deployed for local");
+        }
+        for (String job : List.of("order-service", "inventory-service", "payment-service", "load-generator")) {
+            assertThat(localTargetDown, containsString("absent(up{job=\"" + job + "\""));
+        }
+        assertEquals(ruleNames(CHART), ruleNames(local), "the same rules, in the same order");
+    }
+
+    private static List<String> ruleNames(ChartConfig chart) {
+        return chart.rules().stream().map(r -> r.alert().or(r::record).orElseThrow()).toList();
+    }
+
+    private static ChartConfig.Rule targetDown(ChartConfig chart) {
+        return chart.rules().stream().filter(r -> r.alert().equals(Optional.of("TargetDown"))).findFirst()
+                .orElseThrow(() -> new AssertionError("no TargetDown in " + chart.source()));
+    }
+
+    @Test
     void podTemplatesAreTheWorkloadsOfTheChart() {
         Map<String, Object> template = CHART.podTemplate("payment-service").orElseThrow();
         Map<String, Object> labels = ChartConfig.map(ChartConfig.map(template.get("metadata"), "metadata").get("labels"), "labels");
