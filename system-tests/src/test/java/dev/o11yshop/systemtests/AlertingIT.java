@@ -42,13 +42,15 @@ import static org.junit.jupiter.api.Assertions.fail;
  * whose admin port is the Alertmanager webhook), scraped by a real Prometheus running the chart's scrape config,
  * relabelling and rule files, alerting a real Alertmanager running the chart's routes and receivers
  * ({@link PrometheusStack} derives the test copies: only durations that delay an outcome are shortened, never an
- * expression). Each scenario injects a fault, asserts that its alerts become active in Alertmanager and are
+ * expression). First, the healthy baseline must stay without any alert for 12 minutes of the chart's time. Then each
+ * scenario injects a fault, asserts that its alerts become active in Alertmanager and are
  * delivered to the webhook within a bound, clears the fault and asserts that they resolve. The time from fault to
  * alert is measured and printed as a table at the end. The scenarios are those of docs/scenarios.md: payment errors,
  * inventory down, payment declines (the load generator's mix), slow inventory, stock exhaustion (restocking off and a
  * product bought out), collector down (its pod gone from discovery), and the telemetry pipeline failing (Jaeger and
- * Loki behind the collector, and a broken rule in Prometheus itself). The collector and Loki cannot run here: their
- * metrics are served by {@link ExpositionStandIn}s under their documented names. A burn-rate ticket must arrive in
+ * Loki behind the collector, and a broken rule in Prometheus itself). The collector, Jaeger and Loki cannot run here:
+ * their metrics are served by {@link ExpositionStandIn}s under their documented names (Jaeger's: none, only a port
+ * that answers). A burn-rate ticket must arrive in
  * Alertmanager held back by the page of the same alert (the chart's inhibition), never notified. Each starts from a
  * clean state, which it asserts: no fault set, the baseline mix, none of its
  * alerts active or pending. An alert whose rule windows hold it firing for minutes after the undo (burn-rate pages,
@@ -73,6 +75,8 @@ class AlertingIT {
      * → 5 s, Alertmanager's group_wait 1m → 2.5 s; scrape and evaluation every 1 s); expressions are untouched.
      */
     private static final long TIME_FACTOR = 24;
+    /** How long the healthy baseline must stay without alerts: 12 minutes at {@link #TIME_FACTOR}. */
+    private static final Duration QUIET_WINDOW = Duration.ofSeconds(30);
     private static final double RATE = 40;
     /** 30 checkouts/s plus browsing; no declined or invalid orders, so the healthy baseline has no 4xx/5xx. */
     private static final String MIX = "checkout=3,browse=1";
@@ -166,6 +170,8 @@ class AlertingIT {
     /** The OpenTelemetry Collector's and Loki's metrics, served by the test (neither binary runs here). */
     private static ExpositionStandIn collector;
     private static ExpositionStandIn loki;
+    /** Jaeger's metrics port: only that it answers (the chart's rules read no Jaeger metric). */
+    private static ExpositionStandIn jaeger;
     /** The inventory-service process serving now (the platform's, or the latest restart on the same ports). */
     private static ServiceProcess inventory;
     private static final List<ServiceProcess> RESTARTED = new ArrayList<>();
@@ -192,7 +198,7 @@ class AlertingIT {
         eventually(Duration.ofSeconds(60), () -> {
             Map<String, String> health = stack.targetHealth();
             for (String job : List.of("order-service", "inventory-service", "payment-service", "load-generator",
-                                      "otel-collector", "loki", "prometheus")) {
+                                      "otel-collector", "jaeger", "loki", "prometheus")) {
                 assertEquals("up", health.get(job), "scrape target health by job (from the chart's relabelling): " + health);
             }
         });
@@ -213,6 +219,7 @@ class AlertingIT {
         collector.grow("otelcol_receiver_accepted_log_records", Map.of("receiver", "filelog"), 100);
         collector.grow("otelcol_exporter_sent_log_records", Map.of("exporter", "otlphttp/loki"), 100);
         loki = ExpositionStandIn.start("loki 3.3", DocumentedMetrics.loki());
+        jaeger = ExpositionStandIn.start("jaeger", Set.of());
         loki.grow("loki_distributor_lines_received_total", Map.of("tenant", "fake"), 100);
         pipelineFailing(false);
     }
@@ -271,7 +278,7 @@ class AlertingIT {
                 if (stack != null) {
                     stack.close();
                 }
-                for (ExpositionStandIn standIn : java.util.Arrays.asList(collector, loki)) {
+                for (ExpositionStandIn standIn : java.util.Arrays.asList(collector, loki, jaeger)) {
                     if (standIn != null) {
                         standIn.close();
                     }
@@ -299,6 +306,43 @@ class AlertingIT {
             new Expected("CheckoutAvailabilityBudgetBurn", Map.of("severity", "page"), BURN_PAGE_STAYS);
     private static final Expected LATENCY_PAGE =
             new Expected("CheckoutLatencyBudgetBurn", Map.of("severity", "page"), BURN_PAGE_STAYS);
+
+    /**
+     * A healthy platform pages nobody: with the baseline traffic, no alert of the chart is pending or firing in
+     * Prometheus, nor in Alertmanager, for {@link #QUIET_WINDOW} (12 minutes of the chart's time, longer than every
+     * `for`). A rule that fires on normal traffic (a threshold below the baseline, a ratio over an empty window, an
+     * {@code absent()} of a target that exists) fails here, naming it.
+     */
+    @Test
+    @Order(0)
+    void aHealthyPlatformFiresNothing() throws Exception {
+        long start = System.nanoTime();
+        long deadline = start + QUIET_WINDOW.toNanos();
+        int polls = 0;
+        while (System.nanoTime() < deadline) {
+            assertQuiet(stack.query("ALERTS"), stack.alerts(), seconds(start));
+            polls++;
+            Thread.sleep(500); // each poll is an observation: the test asserts on every one of them over the window
+        }
+        // Between polls too: every evaluation of the window, as Prometheus recorded it.
+        String window = (long) seconds(start) + "s"; // not longer: before the window the stack was starting
+        assertQuiet(stack.query("max_over_time(ALERTS[" + window + "])"), List.of(), seconds(start));
+        JsonNode evaluations = stack.query("sum(increase(prometheus_rule_evaluations_total[" + window + "]))");
+        double evaluated = evaluations.path(0).path("value").path(1).asDouble(0);
+        assertTrue(evaluated > 0, "Prometheus evaluated the chart's rules during the window: " + evaluations);
+        System.out.printf(Locale.ROOT, "==> AlertingIT: healthy baseline quiet for %.0f s (%d polls, %.0f rule evaluations)%n",
+                          seconds(start), polls, evaluated);
+    }
+
+    private static void assertQuiet(JsonNode alertSeries, List<JsonNode> alertmanagerAlerts, double after) {
+        List<String> pendingOrFiring = new ArrayList<>();
+        alertSeries.forEach(series -> pendingOrFiring.add(series.path("metric").toString()));
+        assertEquals(List.of(), pendingOrFiring, () -> String.format(Locale.ROOT,
+                "alerts pending or firing in Prometheus on the healthy baseline, %.1f s into the window", after));
+        List<String> inAlertmanager = alertmanagerAlerts.stream().map(alert -> alert.path("labels").toString()).toList();
+        assertEquals(List.of(), inAlertmanager, () -> String.format(Locale.ROOT,
+                "alerts in Alertmanager on the healthy baseline, %.1f s into the window", after));
+    }
 
     @Test
     @Order(1)
@@ -781,7 +825,7 @@ class AlertingIT {
 
     /**
      * The local processes standing in for the chart's pods: the services' http/admin ports, the generator's admin,
-     * and, unless it is scaled to 0, the collector stand-in's metrics port.
+     * Jaeger's metrics stand-in and, unless it is scaled to 0, the collector stand-in's metrics port.
      */
     private static List<PrometheusStack.LocalPod> pods(ServiceProcess inventory, boolean withCollector) {
         List<PrometheusStack.LocalPod> pods = new ArrayList<>();
@@ -790,6 +834,7 @@ class AlertingIT {
                     "http", service.api().getPort(), "admin", service.admin().getPort())));
         }
         pods.add(new PrometheusStack.LocalPod("load-generator", Map.of("admin", loadGenerator.adminPort())));
+        pods.add(new PrometheusStack.LocalPod("jaeger", Map.of("metrics", jaeger.port())));
         if (withCollector) {
             pods.add(new PrometheusStack.LocalPod("otel-collector", Map.of("metrics", collector.port())));
         }
