@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import io.helidon.common.context.Contexts;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
 import io.helidon.tracing.HeaderProvider;
@@ -52,16 +53,24 @@ public final class ObservabilityFilter implements Filter {
                 .tag("url.scheme", req.isSecure() ? "https" : "http");
         parentContext(req).ifPresent(spanBuilder::parent);
         Span span = spanBuilder.start();
+        // Metric exemplars (helidon-metrics-trace-exemplar) take the trace of the request they count from the
+        // current Helidon context, which the routing does not set by itself: the request's context, holding its
+        // span if sampled (an exemplar must lead to a trace that was kept).
+        if (span.unwrap(io.opentelemetry.api.trace.Span.class).getSpanContext().isSampled()) {
+            req.context().register(span.context());
+        }
 
         AtomicInteger inProgress = metrics.started(method);
         inFlight.enter();
         MDC.put(RequestId.MDC_KEY, requestId);
         try (Scope ignored = span.activate()) {
-            try {
-                chain.proceed();
-            } finally {
-                complete(req, res, span, method, start);
-            }
+            Contexts.runInContext(req.context(), () -> {
+                try {
+                    chain.proceed();
+                } finally {
+                    complete(req, res, span, method, start);
+                }
+            });
         } finally {
             MDC.remove(RequestId.MDC_KEY);
             inFlight.exit();

@@ -625,6 +625,10 @@ abstract class PaymentRoutesTest {
         return reply;
     }
 
+    Http1Client api() {
+        return api;
+    }
+
     Http1Client admin() {
         return admin;
     }
