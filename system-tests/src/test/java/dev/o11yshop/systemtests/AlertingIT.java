@@ -8,6 +8,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -34,6 +35,7 @@ import org.junit.jupiter.api.TestMethodOrder;
 
 import static dev.o11yshop.observability.Eventually.eventually;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -114,6 +116,13 @@ class AlertingIT {
                   - record: o11y_shop_test:duplicate_labelsets
                     expr: '{__name__=~"up|scrape_duration_seconds", job="prometheus"}'
             """.formatted(BROKEN_GROUP);
+    /**
+     * Restocking sized for {@link #RATE}: 30 checkouts/s buy about 90 units/s (one to three products, one or two of
+     * each), 4.5 per product. The service's default (10 units per warehouse line every 10 s) is sized for the chart's
+     * 10 actions/s, so at this rate the products with little stock run out within minutes and InventoryLowStock fires
+     * with no fault (the healthy-baseline test caught it). 100 units per 10 s keeps every line stocked.
+     */
+    private static final Map<String, String> RESTOCKING_FOR_RATE = Map.of("INVENTORY_RESTOCK_UNITS", "100");
     /** The product the stock scenario drains: stocked in two warehouses, few units (135), cheap enough to buy out. */
     private static final String DRAINED_SKU = "SKU-0009";
 
@@ -184,7 +193,7 @@ class AlertingIT {
         RequiredInCi.require(PrometheusStack.missingBinaries().map(m -> "the alerting tests need " + m).orElse(null));
         chart = ChartFiles.render();
         runDir = Path.of(System.getProperty("o11yshop.runDir", "target/platform-runs")).resolve("alerting");
-        platform = Platform.start("alerting", Map.of());
+        platform = Platform.start("alerting", RESTOCKING_FOR_RATE);
         inventory = platform.inventory();
         loadGenerator = LoadGeneratorProcess.start(platform, runDir, RATE, MIX);
         // Cold JVMs can time out a few checkouts in the first seconds. Prometheus starts once checkouts run clean,
@@ -377,7 +386,7 @@ class AlertingIT {
         ServiceProcess stopped = inventory;
         runScenario("inventory-service stopped", expected,
                 () -> stopped.stop(Duration.ofSeconds(20)),
-                () -> restartInventory(Map.of(), "inventory-restarted"));
+                () -> restartInventory(RESTOCKING_FOR_RATE, "inventory-restarted"));
     }
 
     /**
@@ -441,7 +450,7 @@ class AlertingIT {
                     drain(DRAINED_SKU, lowStock);
                 },
                 () -> {
-                    restartInventory(Map.of(), "inventory-restocking");
+                    restartInventory(RESTOCKING_FOR_RATE, "inventory-restocking");
                     int available = available(DRAINED_SKU);
                     assertTrue(available >= lowStock, DRAINED_SKU + " after the restart: " + available + " units, expected "
                             + "its initial stock back");
@@ -510,6 +519,33 @@ class AlertingIT {
         Set<String> neverFired = new TreeSet<>(defined);
         neverFired.removeAll(fired);
         assertEquals(Set.of(), neverFired, "alerts (name/severity) of the chart's rule files that no scenario fired; fired: " + fired);
+    }
+
+    /**
+     * The latency panels' exemplars lead to traces: Prometheus, with the chart's feature flags (exemplar storage),
+     * stored exemplars on each service's request-duration buckets from its OpenMetrics scrapes, and every exemplar's
+     * trace id is a trace that service exported.
+     */
+    @Test
+    @Order(9)
+    void latencyExemplarsLeadToTheServicesTraces() throws Exception {
+        Instant end = Instant.now();
+        Instant start = end.minusNanos(System.nanoTime() - suiteStart);
+        for (String job : List.of("order-service", "inventory-service", "payment-service")) {
+            Set<String> traceIds = new TreeSet<>();
+            stack.exemplars("http_request_duration_seconds_bucket{job=\"" + job + "\"}", start, end).forEach(series ->
+                    series.path("exemplars").forEach(exemplar -> traceIds.add(exemplar.path("labels").path("trace_id").asText())));
+            assertFalse(traceIds.isEmpty(), job + ": Prometheus stored no exemplar on http_request_duration_seconds_bucket");
+            eventually(Duration.ofSeconds(10), () -> {
+                Set<String> exported = platform.receiver().spans(span -> span.service().equals(job) && traceIds.contains(span.traceId()))
+                        .stream().map(span -> span.traceId()).collect(Collectors.toSet());
+                Set<String> missing = new TreeSet<>(traceIds);
+                missing.removeAll(exported);
+                assertEquals(Set.of(), missing, job + ": exemplar trace ids with no span of " + job + " (of " + traceIds.size() + ")");
+            });
+            System.out.printf(Locale.ROOT, "==> AlertingIT: %s: %d exemplar trace ids on its latency buckets, each a trace it exported%n",
+                              job, traceIds.size());
+        }
     }
 
     /** Stops the serving inventory-service and starts a new one on the same ports, with {@code env} added. */

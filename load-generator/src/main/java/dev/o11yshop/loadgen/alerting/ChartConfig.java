@@ -128,6 +128,28 @@ public final class ChartConfig {
                 .map(doc -> map(map(doc.get("spec"), workload + " spec").get("template"), workload + " spec.template"));
     }
 
+    /**
+     * The {@code --enable-feature=…} arguments of the chart's Prometheus container (exemplar storage, for one), so a
+     * local Prometheus runs with the features the chart's Prometheus has.
+     */
+    public List<String> prometheusFeatureFlags() {
+        Map<String, Object> template = podTemplate("prometheus").orElseThrow(
+                () -> new IllegalStateException("the rendered chart " + source + " has no prometheus workload"));
+        Map<String, Object> spec = map(template.get("spec"), "prometheus pod spec");
+        List<String> flags = new ArrayList<>();
+        for (Object container : list(spec.get("containers"), "prometheus containers")) {
+            Map<String, Object> c = map(container, "a prometheus container");
+            if ("prometheus".equals(c.get("name")) && c.get("args") != null) {
+                for (Object arg : list(c.get("args"), "prometheus container args")) {
+                    if (String.valueOf(arg).startsWith("--enable-feature=")) {
+                        flags.add(String.valueOf(arg));
+                    }
+                }
+            }
+        }
+        return flags;
+    }
+
     /** Every rule of every group of every rule file: (file, group, rule) with the rule as parsed. */
     public List<Rule> rules() {
         List<Rule> rules = new ArrayList<>();

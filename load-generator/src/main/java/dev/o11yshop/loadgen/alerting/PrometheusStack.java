@@ -139,13 +139,15 @@ public final class PrometheusStack implements AutoCloseable {
                 "--web.listen-address=127.0.0.1:" + alertmanagerPort));
         LocalDaemon prometheus = null;
         try {
-            prometheus = LocalDaemon.start("prometheus", dir, prometheusPort, List.of(PROMETHEUS.toString(),
+            List<String> command = new ArrayList<>(List.of(PROMETHEUS.toString(),
                     "--config.file=" + dir.resolve("prometheus.yml"),
                     "--storage.tsdb.path=" + Files.createDirectories(dir.resolve("prometheus-data")),
                     "--web.listen-address=127.0.0.1:" + prometheusPort,
                     "--web.enable-lifecycle",
                     // A notification dropped while Alertmanager is not discovered yet is resent after this delay.
                     "--rules.alert.resend-delay=" + formatMillis(Math.max(MIN_INTERVAL_MILLIS, RESEND_DELAY.toMillis() / timeFactor))));
+            command.addAll(chart.prometheusFeatureFlags());
+            prometheus = LocalDaemon.start("prometheus", dir, prometheusPort, command);
             PrometheusStack stack = new PrometheusStack(chart, dir, timeFactor, alertmanager, prometheus);
             stack.installChartRules(discoveredTargets);
             return stack;
@@ -269,13 +271,26 @@ public final class PrometheusStack implements AutoCloseable {
     }
 
     /**
+     * The exemplars Prometheus stored for the series of {@code promql} between {@code start} and {@code end}: the
+     * {@code data} of {@code /api/v1/query_exemplars}, one element per series with its {@code exemplars}.
+     */
+    public JsonNode exemplars(String promql, Instant start, Instant end) throws IOException, InterruptedException {
+        return api("/api/v1/query_exemplars?query=" + URLEncoder.encode(promql, StandardCharsets.UTF_8)
+                           + "&start=" + start.getEpochSecond() + "&end=" + (end.getEpochSecond() + 1), promql);
+    }
+
+    /**
      * An instant query's result vector ({@code GET /api/v1/query}).
      *
      * @throws IllegalStateException when Prometheus does not answer {@code success} (a bad expression, ...)
      */
     public JsonNode query(String promql) throws IOException, InterruptedException {
-        URI uri = prometheus.uri().resolve("/api/v1/query?query=" + URLEncoder.encode(promql, StandardCharsets.UTF_8));
-        // A bad expression is a 400 whose JSON body says why.
+        return api("/api/v1/query?query=" + URLEncoder.encode(promql, StandardCharsets.UTF_8), promql).path("result");
+    }
+
+    /** The {@code data} of a Prometheus API answer; a failure (a bad expression: 400 with the reason) throws. */
+    private JsonNode api(String pathAndQuery, String promql) throws IOException, InterruptedException {
+        URI uri = prometheus.uri().resolve(pathAndQuery);
         HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(5)).build(),
                                                   HttpResponse.BodyHandlers.ofString());
         JsonNode body = response.body().startsWith("{") ? Json.MAPPER.readTree(response.body()) : null;
@@ -283,7 +298,7 @@ public final class PrometheusStack implements AutoCloseable {
             throw new IllegalStateException("query " + promql + " failed (" + response.statusCode() + "): "
                     + (body == null ? response.body() : body.path("error").asText(response.body())));
         }
-        return body.path("data").path("result");
+        return body.path("data");
     }
 
     /** The scrape targets' health by job ({@code up}, {@code down}, {@code unknown}; comma-joined for several targets). */

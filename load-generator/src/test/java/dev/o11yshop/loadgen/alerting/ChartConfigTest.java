@@ -32,6 +32,11 @@ class ChartConfigTest {
     }
 
     @Test
+    void prometheusFeatureFlagsAreTheChartsContainerArgs() {
+        assertEquals(List.of("--enable-feature=exemplar-storage"), CHART.prometheusFeatureFlags());
+    }
+
+    @Test
     void rulesAreReadWithFileGroupAndSeverity() {
         List<ChartConfig.Rule> rules = CHART.rules();
         ChartConfig.Rule fault = rules.stream().filter(r -> r.alert().equals(Optional.of("FaultInjectionActive")))
