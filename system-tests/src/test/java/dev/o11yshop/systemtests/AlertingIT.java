@@ -44,7 +44,7 @@ import static org.junit.jupiter.api.Assertions.fail;
  * whose admin port is the Alertmanager webhook), scraped by a real Prometheus running the chart's scrape config,
  * relabelling and rule files, alerting a real Alertmanager running the chart's routes and receivers
  * ({@link PrometheusStack} derives the test copies: only durations that delay an outcome are shortened, never an
- * expression). First, the healthy baseline must stay without any alert for 12 minutes of the chart's time. Then each
+ * expression). First, on the healthy baseline no alert may fire for 12 minutes of the chart's time. Then each
  * scenario injects a fault, asserts that its alerts become active in Alertmanager and are
  * delivered to the webhook within a bound, clears the fault and asserts that they resolve. The time from fault to
  * alert is measured and printed as a table at the end. The scenarios are those of docs/scenarios.md: payment errors,
@@ -79,6 +79,8 @@ class AlertingIT {
     private static final long TIME_FACTOR = 24;
     /** How long the healthy baseline must stay without alerts: 12 minutes at {@link #TIME_FACTOR}. */
     private static final Duration QUIET_WINDOW = Duration.ofSeconds(30);
+    /** Bound for start-up alerts to clear before the quiet window: a 5m window forgets a start-up burst as traffic adds up. */
+    private static final Duration SETTLE_BOUND = Duration.ofSeconds(150);
     private static final double RATE = 40;
     /** 30 checkouts/s plus browsing; no declined or invalid orders, so the healthy baseline has no 4xx/5xx. */
     private static final String MIX = "checkout=3,browse=1";
@@ -317,37 +319,60 @@ class AlertingIT {
             new Expected("CheckoutLatencyBudgetBurn", Map.of("severity", "page"), BURN_PAGE_STAYS);
 
     /**
-     * A healthy platform pages nobody: with the baseline traffic, no alert of the chart is pending or firing in
-     * Prometheus, nor in Alertmanager, for {@link #QUIET_WINDOW} (12 minutes of the chart's time, longer than every
-     * `for`). A rule that fires on normal traffic (a threshold below the baseline, a ratio over an empty window, an
-     * {@code absent()} of a target that exists) fails here, naming it.
+     * A healthy platform alerts nobody: with the baseline traffic, no alert of the chart fires in Prometheus or reaches
+     * Alertmanager for {@link #QUIET_WINDOW} (12 minutes of the chart's time, longer than every `for`). A rule that
+     * fires on normal traffic (a threshold below the baseline, a ratio over an empty window, an {@code absent()} of a
+     * target that exists) fails here, naming it. Pending alerts (a condition briefly true, which `for` is there to
+     * absorb) are reported, not failed.
+     * <p>
+     * The window starts once the stack's start-up has settled: Prometheus and Alertmanager start on the same two cores
+     * as the services, and a burst of slow requests then can hold a 5m quantile over its threshold for a while (every
+     * `for` is divided by 24, the windows are not), which says nothing about the baseline.
      */
     @Test
     @Order(0)
     void aHealthyPlatformFiresNothing() throws Exception {
+        long settling = System.nanoTime();
+        Set<String> startUp = new TreeSet<>();
+        eventually(SETTLE_BOUND, () -> {
+            JsonNode alerts = stack.query("ALERTS");
+            alerts.forEach(series -> startUp.add(series.path("metric").toString()));
+            assertEquals(0, alerts.size(), "start-up alerts still pending or firing: " + alerts);
+            assertEquals(List.of(), stack.alerts(), "start-up alerts still in Alertmanager");
+        });
+        double settled = seconds(settling);
+
         long start = System.nanoTime();
         long deadline = start + QUIET_WINDOW.toNanos();
+        Set<String> pending = new TreeSet<>();
         int polls = 0;
         while (System.nanoTime() < deadline) {
-            assertQuiet(stack.query("ALERTS"), stack.alerts(), seconds(start));
+            assertNothingFires(stack.query("ALERTS"), stack.alerts(), pending, seconds(start));
             polls++;
             Thread.sleep(500); // each poll is an observation: the test asserts on every one of them over the window
         }
         // Between polls too: every evaluation of the window, as Prometheus recorded it.
-        String window = (long) seconds(start) + "s"; // not longer: before the window the stack was starting
-        assertQuiet(stack.query("max_over_time(ALERTS[" + window + "])"), List.of(), seconds(start));
+        String window = (long) seconds(start) + "s"; // not longer: before the window the stack was settling
+        assertNothingFires(stack.query("max_over_time(ALERTS[" + window + "])"), List.of(), pending, seconds(start));
         JsonNode evaluations = stack.query("sum(increase(prometheus_rule_evaluations_total[" + window + "]))");
         double evaluated = evaluations.path(0).path("value").path(1).asDouble(0);
         assertTrue(evaluated > 0, "Prometheus evaluated the chart's rules during the window: " + evaluations);
-        System.out.printf(Locale.ROOT, "==> AlertingIT: healthy baseline quiet for %.0f s (%d polls, %.0f rule evaluations)%n",
-                          seconds(start), polls, evaluated);
+        System.out.printf(Locale.ROOT, "==> AlertingIT: healthy baseline: nothing fired for %.0f s (%d polls, %.0f rule "
+                                  + "evaluations); pending in the window: %s; start-up settled after %.1f s (seen then: %s)%n",
+                          seconds(start), polls, evaluated, pending.isEmpty() ? "none" : pending, settled,
+                          startUp.isEmpty() ? "none" : startUp);
     }
 
-    private static void assertQuiet(JsonNode alertSeries, List<JsonNode> alertmanagerAlerts, double after) {
-        List<String> pendingOrFiring = new ArrayList<>();
-        alertSeries.forEach(series -> pendingOrFiring.add(series.path("metric").toString()));
-        assertEquals(List.of(), pendingOrFiring, () -> String.format(Locale.ROOT,
-                "alerts pending or firing in Prometheus on the healthy baseline, %.1f s into the window", after));
+    /** Fails on a firing series of {@code alertSeries} or any alert in Alertmanager; collects pending ones. */
+    private static void assertNothingFires(JsonNode alertSeries, List<JsonNode> alertmanagerAlerts, Set<String> pending,
+                                           double after) {
+        List<String> firing = new ArrayList<>();
+        alertSeries.forEach(series -> {
+            JsonNode metric = series.path("metric");
+            (metric.path("alertstate").asText().equals("pending") ? pending : firing).add(metric.toString());
+        });
+        assertEquals(List.of(), firing, () -> String.format(Locale.ROOT,
+                "alerts firing in Prometheus on the healthy baseline, %.1f s into the window", after));
         List<String> inAlertmanager = alertmanagerAlerts.stream().map(alert -> alert.path("labels").toString()).toList();
         assertEquals(List.of(), inAlertmanager, () -> String.format(Locale.ROOT,
                 "alerts in Alertmanager on the healthy baseline, %.1f s into the window", after));
