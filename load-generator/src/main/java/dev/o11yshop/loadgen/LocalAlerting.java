@@ -61,17 +61,19 @@ final class LocalAlerting implements AutoCloseable {
         pods.add(new LocalPod("load-generator", Map.of("admin", generatorAdmin.getPort())));
         URI webhook = generatorAdmin.resolve("/alerts");
         long started = System.nanoTime();
-        PrometheusStack stack = PrometheusStack.start(ChartConfig.bundledForLocal(), dir, pods, Map.of(), webhook, timeFactor);
+        PrometheusStack stack = PrometheusStack.start(ChartConfig.bundledForLocal(), dir, pods, Map.of(), webhook,
+                                                      timeFactor);
         out.printf("    ready in %.1f s (the chart's rules load once Prometheus has discovered the pods)%n",
                    (System.nanoTime() - started) / 1e9);
         out.printf("    %-18s %s   alerts: %s/alerts   targets: %s/targets%n", "prometheus", stack.prometheus(),
                    stack.prometheus(), stack.prometheus());
         out.printf("    %-18s %s   alerts: %s/#/alerts%n", "alertmanager", stack.alertmanager(), stack.alertmanager());
-        out.printf("    the chart's scrape config, rules and routes (rendered with %s, what local does not run), %s; webhooks to %s; "
-                           + "files in %s%n",
+        out.printf("    the chart's scrape config, rules and routes (rendered with %s, what local does not run), %s; "
+                           + "webhooks to %s; files in %s%n",
                    ChartConfig.LOCAL_VALUES.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue())
                            .collect(Collectors.joining(" ")),
-                   timeFactor == 1 ? "with its timings" : "every `for` and interval divided by " + timeFactor, webhook, dir);
+                   timeFactor == 1 ? "with its timings" : "every `for` and interval divided by " + timeFactor,
+                   webhook, dir);
         out.flush();
         return new LocalAlerting(stack, out);
     }

@@ -181,8 +181,8 @@ final class LocalCommand implements Callable<Integer> {
         out.printf("==> warming up the services (%s of browse and checkout at %.0f/s, before Prometheus starts)%n",
                    Durations.format(WARM_UP), WARM_UP_RATE);
         out.flush();
-        LoadRun warmUp = new LoadRun(traffic.withRate(WARM_UP_RATE).withDuration(WARM_UP).withMix(Mix.parse("browse=50,checkout=50")),
-                                     telemetry.tracer(), line -> { });
+        TrafficOptions options = traffic.withRate(WARM_UP_RATE).withDuration(WARM_UP).withMix(Mix.parse("browse=50,checkout=50"));
+        LoadRun warmUp = new LoadRun(options, telemetry.tracer(), line -> { });
         running = warmUp;
         if (stopRequested) {
             warmUp.stop();

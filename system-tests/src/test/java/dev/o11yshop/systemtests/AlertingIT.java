@@ -22,6 +22,7 @@ import java.util.stream.Collectors;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.o11yshop.loadgen.LocalPlatform;
+import dev.o11yshop.loadgen.OtlpReceiver.ReceivedSpan;
 import dev.o11yshop.loadgen.ServiceProcess;
 import dev.o11yshop.loadgen.alerting.ChartConfig;
 import dev.o11yshop.loadgen.alerting.PrometheusStack;
@@ -564,11 +565,13 @@ class AlertingIT {
         for (String job : List.of("order-service", "inventory-service", "payment-service")) {
             Set<String> traceIds = new TreeSet<>();
             stack.exemplars("http_request_duration_seconds_bucket{job=\"" + job + "\"}", start, end).forEach(series ->
-                    series.path("exemplars").forEach(exemplar -> traceIds.add(exemplar.path("labels").path("trace_id").asText())));
+                    series.path("exemplars").forEach(exemplar ->
+                            traceIds.add(exemplar.path("labels").path("trace_id").asText())));
             assertFalse(traceIds.isEmpty(), job + ": Prometheus stored no exemplar on http_request_duration_seconds_bucket");
             eventually(Duration.ofSeconds(10), () -> {
-                Set<String> exported = platform.receiver().spans(span -> span.service().equals(job) && traceIds.contains(span.traceId()))
-                        .stream().map(span -> span.traceId()).collect(Collectors.toSet());
+                Set<String> exported = platform.receiver()
+                        .spans(span -> span.service().equals(job) && traceIds.contains(span.traceId()))
+                        .stream().map(ReceivedSpan::traceId).collect(Collectors.toSet());
                 Set<String> missing = new TreeSet<>(traceIds);
                 missing.removeAll(exported);
                 assertEquals(Set.of(), missing, job + ": exemplar trace ids with no span of " + job + " (of " + traceIds.size() + ")");

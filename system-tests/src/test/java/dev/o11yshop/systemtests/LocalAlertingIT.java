@@ -42,8 +42,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * 0 --alerting on --alert-time-factor 24}), a fault injected and cleared with the {@code fault} command (the jar
  * again), and what the trainer would see: every scrape target up and the chart's rule groups healthy in the local
  * Prometheus, {@code FaultInjectionActive} for payment-service active in the local Alertmanager, and its FIRING and
- * RESOLVED lines in {@code local}'s output, once each, and no alert from what local does not run or from cold JVMs. Ctrl-C (SIGINT) ends it with exit code 0 and leaves neither Prometheus nor
- * Alertmanager running. Without the binaries it is skipped on a developer machine and fails in CI.
+ * RESOLVED lines in {@code local}'s output, once each, and no alert from what local does not run or from cold JVMs.
+ * Ctrl-C (SIGINT) ends it with exit code 0 and leaves neither Prometheus nor Alertmanager running. Without the
+ * binaries it is skipped on a developer machine and fails in CI.
  */
 class LocalAlertingIT {
     private static final Duration START_BOUND = Duration.ofSeconds(60);

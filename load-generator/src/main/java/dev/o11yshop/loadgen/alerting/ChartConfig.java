@@ -20,12 +20,14 @@ import org.yaml.snakeyaml.error.YAMLException;
 import org.yaml.snakeyaml.representer.Representer;
 
 /**
- * The chart rendered as {@code helm install} would apply it, and the files the observability stack reads out of it: Prometheus' config and rule files, the Alertmanager config, the Grafana
+ * The chart rendered as {@code helm install} would apply it, and the files the observability stack reads out of
+ * it: Prometheus' config and rule files, the Alertmanager config, the Grafana
  * dashboards (each from the ConfigMap the chart mounts), and each workload's pod template (labels, containers,
  * named ports), which is what Kubernetes pod discovery would report.
  * <p>
  * {@link #bundled()} (default values) and {@link #bundledForLocal()} are renderings the load-generator build put into
- * its jar ({@link ChartRenderer}), so running it needs no Helm. A chart that lacks a part is an {@link IllegalStateException} naming the part and the source.
+ * its jar ({@link ChartRenderer}), so running it needs no Helm. A chart that lacks a part is an
+ * {@link IllegalStateException} naming the part and the source.
  */
 public final class ChartConfig {
     public static final String RELEASE = "o11y-shop";
