@@ -61,7 +61,9 @@ class MetricNamesIT {
         loadGenerator = LoadGeneratorProcess.start(platform, runDir, 40, "browse=60,checkout=30,declined=5,invalid=5");
         eventually(Duration.ofSeconds(60), () -> {
             String order = get(platform.order().admin().resolve("/metrics"));
-            assertTrue(order.contains("orders_processed_total{") && order.contains("status=\"rejected_payment\""),
+            // order_value_dollars appears only with the first confirmed checkout: wait for what the test reads
+            assertTrue(order.contains("status=\"confirmed\"") && order.contains("status=\"rejected_payment\"")
+                               && order.contains("order_value_dollars_count"),
                     "order-service has counted confirmed and declined checkouts");
             assertTrue(get(loadGenerator.admin().resolve("/metrics")).contains("loadgen_requests_total{"),
                     "the load generator has counted requests");
