@@ -4,7 +4,7 @@
 # ready, then prints the URLs. Run it again after a code change: it rebuilds, reloads and upgrades.
 #
 #   k8s/up.sh            kind (default): cluster "o11y-shop" from k8s/kind-config.yaml, UIs on localhost
-#   k8s/up.sh minikube   minikube profile "o11y-shop" (4 GiB, 2 CPUs), helm/o11y-shop/values-small.yaml
+#   k8s/up.sh minikube   minikube profile "o11y-shop" (4 GiB, 2 CPUs, Calico), helm/o11y-shop/values-small.yaml
 #
 # Needs: Docker (running), kind or minikube, kubectl, helm 3, a JDK 21+. k8s/down.sh deletes the cluster.
 set -euo pipefail
@@ -43,6 +43,13 @@ docker info >/dev/null 2>&1 || die "the Docker engine does not answer: start it 
 if [[ "$provider" == kind ]]; then
     need kind "see https://kind.sigs.k8s.io/docs/user/quick-start/#installation"
     context="kind-$CLUSTER"
+    # kind's own CNI (kindnet) enforces NetworkPolicy from kind v0.24.0 on; older ones ignore the chart's policies
+    kind_version="$(kind version 2>/dev/null | sed -n 's/^kind v\([0-9]*\)\.\([0-9]*\).*/\1 \2/p')"
+    read -r kind_major kind_minor <<<"${kind_version:-0 0}"
+    if ((kind_major == 0 && kind_minor < 24)); then
+        echo "k8s/up.sh: WARNING: $(kind version 2>/dev/null || echo 'kind, version unknown'): kind before v0.24.0 does" \
+            "not enforce NetworkPolicy, so the chart's policies would not isolate anything; upgrade kind" >&2
+    fi
 else
     need minikube "see https://minikube.sigs.k8s.io/docs/start/"
     context="$CLUSTER"
@@ -72,10 +79,18 @@ if [[ "$provider" == kind ]]; then
         kind create cluster --name "$CLUSTER" --config k8s/kind-config.yaml --wait 120s
     fi
 else
-    # Starts a new profile, or restarts a stopped one; a running one is left as it is.
-    minikube start -p "$CLUSTER" --memory 4096 --cpus 2
+    # Starts a new profile, or restarts a stopped one; a running one is left as it is. Calico, because minikube's
+    # default CNI does not enforce NetworkPolicy: the chart's policies (admin ports closed to all but Prometheus and
+    # the load generator) would be silently ignored.
+    minikube start -p "$CLUSTER" --memory 4096 --cpus 2 --cni=calico
 fi
 kubectl --context "$context" get nodes
+if [[ "$provider" == minikube ]]; then
+    # A profile made without --cni=calico (e.g. by an older k8s/up.sh) keeps its CNI on restart: refuse it.
+    kubectl --context "$context" -n kube-system rollout status daemonset/calico-node --timeout=300s ||
+        die "no Calico in minikube profile $CLUSTER, so NetworkPolicies would not be enforced: delete the profile with" \
+            "'k8s/down.sh minikube' and run k8s/up.sh minikube again"
+fi
 
 step "Images (Jib into the local Docker: ./mvnw -B -ntp package -DskipTests -Pimages)"
 ./mvnw -B -ntp package -DskipTests -Pimages
@@ -108,6 +123,7 @@ kubectl --context "$context" -n "$NAMESPACE" get pods
 
 step "Ready"
 password_cmd="kubectl --context $context -n $NAMESPACE get secret grafana-admin -o jsonpath='{.data.admin-password}' | base64 -d"
+token_cmd="kubectl --context $context -n $NAMESPACE get secret o11y-shop-admin-token -o jsonpath='{.data.token}' | base64 -d"
 if [[ "$provider" == kind ]]; then
     cat <<EOF
   order API     http://localhost:8080/api/orders   (POST a checkout, see README)
@@ -131,9 +147,10 @@ cat <<EOF
 
   End-to-end check (a checkout's trace in Jaeger, metrics in Prometheus, its logs in Loki):
     helm test $RELEASE -n $NAMESPACE --kube-context $context --logs
-  Break something (payment errors and latency; 'clear' to undo):
-    kubectl --context $context -n $NAMESPACE port-forward svc/payment-service 9092:9090 &
-    java -jar load-generator/target/load-generator.jar fault payment-service --admin-url http://localhost:9092 errorRate=0.3 latencyMs=300
+  Break something (payment errors and latency; 'clear' to undo; PUT /faults needs the release's admin token):
+    kubectl --context $context -n $NAMESPACE port-forward svc/payment-service-admin 9092:9090 &
+    ADMIN_TOKEN="\$($token_cmd)" \\
+      java -jar load-generator/target/load-generator.jar fault payment-service --admin-url http://localhost:9092 errorRate=0.3 latencyMs=300
   Delete everything: k8s/down.sh${1:+ $provider}
 
 up in $((SECONDS - started)) s

@@ -230,3 +230,103 @@ readinessProbe:
       app.kubernetes.io/name: {{ .name }}
       app.kubernetes.io/instance: {{ .rel }}
 {{- end -}}
+
+{{/*
+Seconds between SIGTERM and SIGKILL for a shop service: the worst case of its graceful shutdown (ShopServer), rounded
+up, plus a margin. In order: not ready for shutdownDelayMs (Services stop routing to it); then it waits until nothing
+has been in flight for a quiet period (about 1 s), at most shutdownTimeoutMs; then the server stops and queued spans
+are flushed (at most 5 s). The margin covers the server stop, the JVM's exit and a busy node. There is no preStop
+hook: the service turns not-ready itself on SIGTERM, so nothing else counts against the period. chart-tests'
+ShopServiceSettingsTest holds this above delay + timeout + flush + 5 s for every profile.
+Call with .Values.shop.
+*/}}
+{{- define "o11y-shop.shutdownGraceSeconds" -}}
+{{- $quietMs := 1000 -}}
+{{- $flushMs := 5000 -}}
+{{- $marginSeconds := 5 -}}
+{{- add (div (add .shutdownDelayMs $quietMs .shutdownTimeoutMs $flushMs 999) 1000) $marginSeconds -}}
+{{- end -}}
+
+{{/*
+The admin socket (metrics, health, faults) of a component as its own ClusterIP Service, <name>-admin, on 9090.
+Never a NodePort or LoadBalancer, whatever the component's service.type: PUT /faults must not be reachable from
+outside the cluster. Prometheus (bundled or the operator's PodMonitor) scrapes the pods directly, so this Service is
+for people and tools inside the cluster (`lg fault <service> --admin-url http://<service>-admin:9090`, port-forward).
+Call with (dict "ctx" $ "name" "order-service" "component" "service").
+*/}}
+{{- define "o11y-shop.adminService" -}}
+apiVersion: v1
+kind: Service
+metadata:
+  name: {{ .name }}-admin
+  namespace: {{ .ctx.Release.Namespace }}
+  labels:
+    {{- include "o11y-shop.labels" . | nindent 4 }}
+spec:
+  type: ClusterIP
+  selector:
+    {{- include "o11y-shop.selectorLabels" . | nindent 4 }}
+  ports:
+    - name: admin
+      port: 9090
+      targetPort: admin
+      protocol: TCP
+{{- end -}}
+
+{{/* ---- the admin token (ADMIN_TOKEN: PUT/DELETE /faults need "Authorization: Bearer <token>") ---- */}}
+
+{{/* Name of the Secret with the admin token: the user's (shop.adminToken.existingSecret) or the chart's */}}
+{{- define "o11y-shop.adminTokenSecret" -}}
+{{- default "o11y-shop-admin-token" .Values.shop.adminToken.existingSecret -}}
+{{- end -}}
+
+{{/* Its key: shop.adminToken.existingSecretKey in the user's Secret, "token" in the chart's */}}
+{{- define "o11y-shop.adminTokenKey" -}}
+{{- if .Values.shop.adminToken.existingSecret -}}
+{{- .Values.shop.adminToken.existingSecretKey -}}
+{{- else -}}
+token
+{{- end -}}
+{{- end -}}
+
+{{/*
+The token the chart's Secret holds: on upgrade the one already in the cluster, so that it survives upgrades; else a
+new one (randAlphaNum uses crypto/rand: 32 characters of [A-Za-z0-9], about 190 bits).
+lookup only on upgrade, as for grafana-admin: a first install has nothing to find, and offline renderers (helm
+template, helm-java) would otherwise try to reach a cluster. Renderers that never see the cluster (helm template in a
+GitOps pipeline) would make a new token on every render: point shop.adminToken.existingSecret at a Secret there.
+*/}}
+{{- define "o11y-shop.generatedAdminToken" -}}
+{{- $existing := dict -}}
+{{- if .Release.IsUpgrade -}}
+{{- $existing = lookup "v1" "Secret" .Release.Namespace "o11y-shop-admin-token" | default dict -}}
+{{- end -}}
+{{- $token := index ($existing.data | default dict) "token" | default "" -}}
+{{- if $token -}}
+{{- $token | b64dec -}}
+{{- else -}}
+{{- randAlphaNum 32 -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
+Pod annotation value that changes exactly when the chart's token does (e.g. its Secret was deleted and the release
+upgraded): every pod that reads ADMIN_TOKEN then restarts with the new one, so the load generator's `fault` and the
+services keep agreeing. An unchanged token renders the same checksum, so upgrades do not roll pods for it. (A token
+made anew here on each render differs from the Secret's, which is made anew too: the pods roll, as they must.)
+Empty with shop.adminToken.existingSecret: the chart cannot see that Secret; restart the Deployments after changing it.
+*/}}
+{{- define "o11y-shop.adminTokenChecksum" -}}
+{{- if not .Values.shop.adminToken.existingSecret -}}
+{{- include "o11y-shop.generatedAdminToken" . | sha256sum -}}
+{{- end -}}
+{{- end -}}
+
+{{/* The ADMIN_TOKEN env entry of a container that serves or flips /faults. Call with $. */}}
+{{- define "o11y-shop.adminTokenEnv" -}}
+- name: ADMIN_TOKEN
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "o11y-shop.adminTokenSecret" . }}
+      key: {{ include "o11y-shop.adminTokenKey" . }}
+{{- end -}}

@@ -1,5 +1,5 @@
 {{/*
-ServiceAccount + Deployment + Service of one Helidon shop service.
+ServiceAccount + Deployment + Services (API, admin) of one Helidon shop service.
 Call with (dict "ctx" $ "name" "order-service" "values" .Values.orderService "env" "<yaml env list>").
 */}}
 {{- define "o11y-shop.shopService" -}}
@@ -8,8 +8,6 @@ Call with (dict "ctx" $ "name" "order-service" "values" .Values.orderService "en
 {{- $shop := $ctx.Values.shop -}}
 {{- $labels := dict "ctx" $ctx "name" .name "component" "service" -}}
 {{- $svc := $v.service | default (dict "type" "ClusterIP") -}}
-{{- /* SIGTERM → not ready for the delay → in-flight requests → exit; plus a margin */ -}}
-{{- $grace := add (div (add $shop.shutdownDelayMs $shop.shutdownTimeoutMs 999) 1000) 5 -}}
 {{ include "o11y-shop.serviceAccount" $labels }}
 ---
 apiVersion: apps/v1
@@ -34,10 +32,14 @@ spec:
     metadata:
       labels:
         {{- include "o11y-shop.podLabels" $labels | nindent 8 }}
+      {{- with include "o11y-shop.adminTokenChecksum" $ctx }}
+      annotations:
+        checksum/admin-token: {{ . }}
+      {{- end }}
     spec:
       serviceAccountName: {{ .name }}
       automountServiceAccountToken: false
-      terminationGracePeriodSeconds: {{ $grace }}
+      terminationGracePeriodSeconds: {{ include "o11y-shop.shutdownGraceSeconds" $shop }}
       {{- with $shop.imagePullSecrets }}
       imagePullSecrets:
         {{- toYaml . | nindent 8 }}
@@ -67,6 +69,9 @@ spec:
               value: {{ $shop.shutdownDelayMs | quote }}
             - name: SHUTDOWN_TIMEOUT_MS
               value: {{ $shop.shutdownTimeoutMs | quote }}
+            - name: MAX_CONCURRENT_REQUESTS
+              value: {{ $v.maxConcurrentRequests | int | quote }}
+            {{- include "o11y-shop.adminTokenEnv" $ctx | nindent 12 }}
             {{- with .env }}
             {{- . | trim | nindent 12 }}
             {{- end }}
@@ -85,6 +90,8 @@ spec:
           emptyDir:
             sizeLimit: 64Mi
 ---
+# The API only. It takes the component's service.type (a NodePort on kind), so the admin port is never in it:
+# that has its own ClusterIP Service, <name>-admin (o11y-shop.adminService).
 apiVersion: v1
 kind: Service
 metadata:
@@ -98,8 +105,6 @@ spec:
     {{- include "o11y-shop.selectorLabels" $labels | nindent 4 }}
   ports:
     {{- include "o11y-shop.uiServicePort" (dict "service" $svc "port" 8080 "name" "http") | nindent 4 }}
-    - name: admin
-      port: 9090
-      targetPort: admin
-      protocol: TCP
+---
+{{ include "o11y-shop.adminService" $labels }}
 {{- end -}}

@@ -286,6 +286,13 @@ final class Chart {
         }
     }
 
+    /** A values file with this content, to render with on top of a profile. */
+    static Path valuesFile(String yaml) throws IOException {
+        Path file = workDir("values").resolve("override.yaml");
+        Files.writeString(file, yaml, StandardCharsets.UTF_8);
+        return file;
+    }
+
     /** {@code helm template} with the profile's values file and, when given, one more values file on top. */
     static String template(Profile profile, String kubeVersion, Path extraValues) {
         return template(dir(), profile, kubeVersion, extraValues);

@@ -51,7 +51,7 @@ class NetworkPolicyTest {
      * port named {@code metrics} (collector and Jaeger, 8888): the bundled Prometheus keeps pod ports named
      * admin|metrics, the operator profile's PodMonitor scrapes the ports admin and metrics</li>
      * <li>fault injection: NOTES.txt documents {@code kubectl exec deploy/load-generator -- ... fault <service> ...
-     * --admin-url http://<service>:9090}, a PUT /faults from the load-generator pod to each service's admin port</li>
+     * --admin-url http://<service>-admin:9090}, a PUT /faults from the load-generator pod to each service's admin port</li>
      * <li>alerts: Prometheus to Alertmanager; Alertmanager posts to the load generator's webhook (admin /alerts)</li>
      * <li>telemetry: the four JVMs and helm test send OTLP to the collector (4318 as configured; 4317 admitted as
      * the other OTLP transport); the collector exports traces to Jaeger over OTLP/gRPC only (Jaeger 4318 stays

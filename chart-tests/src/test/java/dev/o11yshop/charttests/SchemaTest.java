@@ -1,7 +1,6 @@
 package dev.o11yshop.charttests;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 
 import dev.o11yshop.charttests.Chart.Profile;
@@ -17,15 +16,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 /** values.schema.json rejects what the chart cannot render correctly; the same mechanism accepts a valid override. */
 class SchemaTest {
 
-    private static Path values(String yaml) throws IOException {
-        Path file = Chart.workDir("values").resolve("override.yaml");
-        Files.writeString(file, yaml);
-        return file;
-    }
-
     @Test
     void aValidOverrideRenders() throws IOException {
-        String rendered = Chart.template(Profile.DEFAULT, Chart.KUBE_NEWEST, values("orderService:\n  replicas: 2\n"));
+        String rendered = Chart.template(Profile.DEFAULT, Chart.KUBE_NEWEST, Chart.valuesFile("orderService:\n  replicas: 2\n"));
         Manifests m = Manifests.parse("orderService.replicas=2", rendered);
         Object replicas = Y.get(m.find("Deployment", "order-service").orElseThrow().body(), "spec", "replicas");
         assertThat("Deployment order-service spec.replicas with orderService.replicas=2", replicas, is(2));
@@ -39,9 +32,13 @@ class SchemaTest {
             unknown top-level key        | 'noSuchComponent:\n  enabled: true\n'          | noSuchComponent
             unknown nested key           | 'orderService:\n  replicaCount: 2\n'           | replicaCount
             unknown key in nested object | 'jaeger:\n  image:\n    tagg: "2.1.0"\n'       | tagg
+            no concurrency limit         | 'orderService:\n  maxConcurrentRequests: 0\n'  | maxConcurrentRequests
+            env outrunning the grace     | 'paymentService:\n  env:\n    SHUTDOWN_TIMEOUT_MS: 60000\n' | SHUTDOWN_TIMEOUT_MS
+            token in plain env           | 'orderService:\n  env:\n    ADMIN_TOKEN: secret\n' | ADMIN_TOKEN
+            invalid Secret name          | 'shop:\n  adminToken:\n    existingSecret: My_Token\n' | existingSecret
             """)
     void schemaViolationsFailTheRender(String what, String yaml, String key) throws IOException {
-        Path file = values(yaml.replace("\\n", "\n"));
+        Path file = Chart.valuesFile(yaml.replace("\\n", "\n"));
         Exception e = assertThrows(Exception.class, () -> Chart.template(Profile.DEFAULT, Chart.KUBE_NEWEST, file),
                 what + ": helm template with\n" + yaml.replace("\\n", "\n") + "must fail values.schema.json validation");
         assertThat(what + ": the error names the offending key", String.valueOf(e.getMessage()), containsString(key));
