@@ -234,17 +234,19 @@ readinessProbe:
 {{/*
 Seconds between SIGTERM and SIGKILL for a shop service: the worst case of its graceful shutdown (ShopServer), rounded
 up, plus a margin. In order: not ready for shutdownDelayMs (Services stop routing to it); then it waits until nothing
-has been in flight for a quiet period (about 1 s), at most shutdownTimeoutMs; then the server stops and queued spans
-are flushed (at most 5 s). The margin covers the server stop, the JVM's exit and a busy node. There is no preStop
+has been in flight for a quiet period (about 1 s), at most shutdownTimeoutMs; then the server stops (Helidon gives a request still running up to 4 s per executor) and
+queued spans are flushed (at most 5 s). The margin covers the server stop, the JVM's exit and a busy node. There is no preStop
 hook: the service turns not-ready itself on SIGTERM, so nothing else counts against the period. chart-tests'
-ShopServiceSettingsTest holds this above delay + timeout + flush + 5 s for every profile.
+ShopServiceSettingsTest holds this above delay + quiet + timeout + stop grace + flush + 5 s for every profile.
 Call with .Values.shop.
 */}}
 {{- define "o11y-shop.shutdownGraceSeconds" -}}
 {{- $quietMs := 1000 -}}
+{{- /* Helidon's stop waits up to 4 s for each of its two executors (ShopServer.ServerSettings.stopGrace) */ -}}
+{{- $stopGraceMs := 8000 -}}
 {{- $flushMs := 5000 -}}
 {{- $marginSeconds := 5 -}}
-{{- add (div (add .shutdownDelayMs $quietMs .shutdownTimeoutMs $flushMs 999) 1000) $marginSeconds -}}
+{{- add (div (add .shutdownDelayMs $quietMs .shutdownTimeoutMs $stopGraceMs $flushMs 999) 1000) $marginSeconds -}}
 {{- end -}}
 
 {{/*

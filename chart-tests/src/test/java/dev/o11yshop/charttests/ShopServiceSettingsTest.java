@@ -23,6 +23,8 @@ class ShopServiceSettingsTest {
 
     /** After the delay, the service waits until nothing has been in flight for this long (ShopServer's quiet period). */
     static final long QUIET_PERIOD_MS = 1_000;
+    /** Helidon's stop waits up to 4 s for each of its two executors (ShopServer.ServerSettings.stopGrace). */
+    static final long STOP_GRACE_MS = 8_000;
     /** The longest span flush after the server stopped (ShopServer: telemetry().flush(5_000)). */
     static final long SPAN_FLUSH_MS = 5_000;
     /** Room for the server stop, the JVM's exit and a busy node. */
@@ -55,12 +57,12 @@ class ShopServiceSettingsTest {
             long delay = Long.parseLong(env.getOrDefault("SHUTDOWN_DELAY_MS", "0"));
             long timeout = Long.parseLong(env.getOrDefault("SHUTDOWN_TIMEOUT_MS", "10000"));
             long preStop = preStopMs(w.id(), c, problems);
-            long needed = preStop + delay + QUIET_PERIOD_MS + timeout + SPAN_FLUSH_MS + MARGIN_MS;
+            long needed = preStop + delay + QUIET_PERIOD_MS + timeout + STOP_GRACE_MS + SPAN_FLUSH_MS + MARGIN_MS;
             Object grace = w.podSpec().get("terminationGracePeriodSeconds");
             if (!(grace instanceof Number seconds) || seconds.longValue() * 1000 < needed) {
                 problems.add(w.id() + ": terminationGracePeriodSeconds " + grace + " < " + needed + " ms = preStop " + preStop
                         + " + SHUTDOWN_DELAY_MS " + delay + " + quiet " + QUIET_PERIOD_MS + " + SHUTDOWN_TIMEOUT_MS " + timeout
-                        + " + flush " + SPAN_FLUSH_MS + " + margin " + MARGIN_MS + ": the kubelet would kill it mid-shutdown");
+                        + " + stop grace " + STOP_GRACE_MS + " + flush " + SPAN_FLUSH_MS + " + margin " + MARGIN_MS + ": the kubelet would kill it mid-shutdown");
             }
         }
         return problems;

@@ -11,6 +11,11 @@ public record Deadline(long expiresAtNanos) {
         return new Deadline(System.nanoTime() + budget.toNanos());
     }
 
+    /** This deadline moved {@code margin} later: for work that must still run briefly after the budget, such as a compensation. */
+    public Deadline extendedBy(Duration margin) {
+        return new Deadline(expiresAtNanos + margin.toNanos());
+    }
+
     public Duration remaining() {
         return Duration.ofNanos(Math.max(0, expiresAtNanos - System.nanoTime()));
     }

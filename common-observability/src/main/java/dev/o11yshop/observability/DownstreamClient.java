@@ -17,9 +17,12 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 import io.helidon.config.Config;
 import io.helidon.faulttolerance.CircuitBreaker;
@@ -138,11 +141,32 @@ public final class DownstreamClient {
 
     /** DELETE, retried on failure. */
     public DownstreamResponse delete(String pathTemplate, Deadline deadline, String... pathParams) {
-        return call(Method.DELETE, pathTemplate, null, true, deadline, pathParams);
+        return call(Method.DELETE, pathTemplate, null, true, deadline, false, pathParams);
+    }
+
+    /**
+     * DELETE that undoes earlier work (a compensation): retried, and not held back by the bulkhead, so that a
+     * congested peer cannot starve it. It stays bounded: at most one per call it undoes.
+     */
+    public DownstreamResponse undo(String pathTemplate, Deadline deadline, String... pathParams) {
+        return call(Method.DELETE, pathTemplate, null, true, deadline, true, pathParams);
+    }
+
+    /**
+     * One GET outside the breaker and the bulkhead, for warm-up: it opens a connection to the peer and runs the
+     * client's code once, and a peer that is still starting opens no circuit. Returns the status.
+     */
+    public int warmUp(String path) {
+        return exchange(Method.GET, path, path, null, 0, settings.callTimeout()).status();
     }
 
     private DownstreamResponse call(Method method, String pathTemplate, Object body, boolean idempotent,
                                     Deadline deadline, String... pathParams) {
+        return call(method, pathTemplate, body, idempotent, deadline, false, pathParams);
+    }
+
+    private DownstreamResponse call(Method method, String pathTemplate, Object body, boolean idempotent,
+                                    Deadline deadline, boolean bypassBulkhead, String... pathParams) {
         String path = expand(pathTemplate, pathParams);
         byte[] entity = body == null ? null : Json.bytes(body);
         int attempts = idempotent ? Math.max(1, settings.maxAttempts()) : 1;
@@ -152,33 +176,33 @@ public final class DownstreamClient {
                 break;
             }
             // The bulkhead is outside the breaker: waiting for a free slot is local congestion, not the peer failing.
-            if (!enterBulkhead(min(settings.callTimeout(), deadline.remaining()))) {
+            boolean slot = !bypassBulkhead;
+            if (slot && !enterBulkhead(min(settings.callTimeout(), deadline.remaining()))) {
                 throw new DownstreamException(peer, DownstreamException.Kind.TIMEOUT,
                                               settings.maxConcurrency() + " calls already in flight for the whole time budget", null);
             }
             try {
+                // No call starts once the budget is spent; checked before the breaker, because running out of time
+                // here (after a wait for the bulkhead, say) is not the peer failing.
+                Duration timeout = min(settings.callTimeout(), deadline.remaining());
+                if (timeout.isZero()) {
+                    throw new DownstreamException(peer, DownstreamException.Kind.TIMEOUT,
+                                                  "no time left in the request budget", null);
+                }
                 int resend = attempt;
-                return breaker.invoke(() -> attempt(method, pathTemplate, path, entity, resend, deadline));
+                return breaker.invoke(() -> exchange(method, pathTemplate, path, entity, resend, timeout));
             } catch (CircuitBreakerOpenException e) {
                 throw new DownstreamException(peer, DownstreamException.Kind.UNAVAILABLE, "circuit breaker is open", e);
             } catch (DownstreamException e) {
                 failure = e;
             } finally {
-                bulkhead.release();
+                if (slot) {
+                    bulkhead.release();
+                }
             }
         }
         throw failure != null ? failure
                 : new DownstreamException(peer, DownstreamException.Kind.TIMEOUT, "time budget spent before retry", null);
-    }
-
-    /** One HTTP exchange in its own CLIENT span; throws on anything the breaker should count as a failure. */
-    private DownstreamResponse attempt(Method method, String pathTemplate, String path, byte[] entity, int resendCount,
-                                       Deadline deadline) {
-        Duration timeout = min(settings.callTimeout(), deadline.remaining());
-        if (timeout.isZero()) {
-            throw new DownstreamException(peer, DownstreamException.Kind.TIMEOUT, "no time left in the request budget", null);
-        }
-        return exchange(method, pathTemplate, path, entity, resendCount, timeout);
     }
 
     private boolean enterBulkhead(Duration timeout) {
@@ -217,7 +241,7 @@ public final class DownstreamClient {
             tracer.inject(span.context(), HeaderProvider.empty(), new MapHeaders(propagation));
             propagation.forEach(request::header);
             RequestId.current().ifPresent(id -> request.header(RequestId.HEADER.defaultCase(), id));
-            HttpResponse<byte[]> response = client.send(request.build(), BodyHandlers.ofByteArray());
+            HttpResponse<byte[]> response = await(client.sendAsync(request.build(), BodyHandlers.ofByteArray()), timeout);
             int status = response.statusCode();
             statusLabel = LabelValues.status(status);
             span.tag("http.response.status_code", status);
@@ -246,6 +270,29 @@ public final class DownstreamClient {
         } finally {
             REQUESTS.labels(peer, method.text(), statusLabel).increment();
             DURATION.labels(peer, method.text()).record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    /**
+     * Waits for the answer at most {@code timeout}, whatever the client's own timer does: the JDK client fires its
+     * request timeouts from its one selector thread, which falls seconds behind on a saturated machine, and a
+     * checkout must answer within its budget at any load. A late answer is cancelled.
+     */
+    private static HttpResponse<byte[]> await(CompletableFuture<HttpResponse<byte[]>> pending, Duration timeout)
+            throws IOException, InterruptedException {
+        try {
+            return pending.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            pending.cancel(true);
+            throw new HttpTimeoutException("no answer within " + timeout.toMillis() + " ms");
+        } catch (InterruptedException e) {
+            pending.cancel(true);
+            throw e;
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof IOException io) {
+                throw io;
+            }
+            throw new IOException(e.getCause());
         }
     }
 

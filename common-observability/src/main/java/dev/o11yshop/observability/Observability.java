@@ -29,6 +29,7 @@ public final class Observability {
     private final Operations operations;
     private final ObservabilityFilter filter;
     private final AtomicBoolean accepting = new AtomicBoolean(true);
+    private final WarmUp warmUp = new WarmUp();
     private final List<NamedCheck> readinessChecks = new ArrayList<>();
 
     private Observability(Telemetry telemetry, Faults initialFaults) {
@@ -76,6 +77,7 @@ public final class Observability {
                 .useSystemServices(false)
                 .details(true)
                 .addCheck(check("accepting-requests", HealthCheckType.READINESS, accepting::get))
+                .addCheck(check("warmed-up", HealthCheckType.READINESS, warmUp::done))
                 .addChecks(readinessChecks.stream()
                                    .map(named -> check(named.name(), HealthCheckType.READINESS, named.check()))
                                    .toArray(HealthCheck[]::new))
@@ -88,6 +90,16 @@ public final class Observability {
                 .addObserver(MetricsObserver.create())
                 .addObserver(health)
                 .build();
+    }
+
+    /** What the service exercises before it reports ready; services add their requests while building routing. */
+    public WarmUp warmUp() {
+        return warmUp;
+    }
+
+    /** False once shutdown has begun: responses then ask keep-alive clients to close their connection. */
+    public boolean accepting() {
+        return accepting.get();
     }
 
     /** Stops reporting ready, so load balancers stop sending traffic before the server stops. */

@@ -39,6 +39,15 @@ public final class Main {
         observability.register(routing, "/api/products", new ProductsService(catalog, inventory));
         observability.register(routing, "/api/reservations",
                                new ReservationsService(catalog, inventory, observability.operations()));
+        // Warm-up changes nothing: reads, a reservation of an unknown sku (refused before any stock is touched),
+        // and a commit and a release of a reservation that does not exist.
+        observability.warmUp()
+                .request("GET", "/api/products", null)
+                .request("GET", "/api/products/SKU-0001", null)
+                .request("POST", "/api/reservations", """
+                        {"orderId":"warm-up","items":[{"sku":"SKU-9999","quantity":1}]}""")
+                .request("POST", "/api/reservations/res_warm-up/commit", null)
+                .request("DELETE", "/api/reservations/res_warm-up", null);
         return maintenance;
     }
 }

@@ -67,10 +67,15 @@ final class InventoryClient {
 
     /** Returns the reserved stock; releasing twice, or an expired reservation, is fine. */
     void release(String reservationId, Deadline deadline) {
-        DownstreamResponse response = http.delete("/api/reservations/{reservationId}", deadline, reservationId);
+        DownstreamResponse response = http.undo("/api/reservations/{reservationId}", deadline, reservationId);
         if (!response.isSuccess()) {
             throw ProblemException.dependencyUnavailable(http.peer(), "release answered " + response.status(), null);
         }
+    }
+
+    /** Opens a connection to inventory-service and runs this client once (warm-up). */
+    int warmUp() {
+        return http.warmUp("/api/products/SKU-0001");
     }
 
     private static String shortSku(Problem problem) {

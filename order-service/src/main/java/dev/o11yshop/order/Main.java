@@ -37,5 +37,14 @@ public final class Main {
         Checkout checkout = new Checkout(inventory, payments, orders, observability.operations(), clock);
         Duration budget = Duration.ofMillis(config.get("order.budget.ms").asLong().orElse(3_000L));
         observability.register(routing, "/api/orders", new OrderService(checkout, orders, budget));
+        // Warm-up changes nothing: a checkout that validation refuses, reads, and one read from each dependency.
+        observability.warmUp()
+                .request("POST", "/api/orders", """
+                        {"customerId":"warm-up","items":[{"sku":"SKU-0001","quantity":0}],\
+                        "payment":{"method":"card","cardNumber":"4111111111111111"}}""")
+                .request("GET", "/api/orders/ord_warm-up", null)
+                .request("GET", "/api/orders?customerId=warm-up&limit=1", null)
+                .task("inventory-service", inventory::warmUp)
+                .task("payment-service", payments::warmUp);
     }
 }

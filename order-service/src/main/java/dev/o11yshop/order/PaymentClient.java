@@ -51,4 +51,9 @@ final class PaymentClient {
                                                                     "unexpected status " + response.status(), null);
         };
     }
+
+    /** Opens a connection to payment-service and runs this client once (warm-up); an unknown payment is a 404. */
+    int warmUp() {
+        return http.warmUp("/api/payments/pay_warm-up");
+    }
 }

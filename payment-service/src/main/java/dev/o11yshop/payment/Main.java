@@ -27,5 +27,11 @@ public final class Main {
         BigDecimal fraudLimit = config.get("payment.fraud.limit").as(BigDecimal.class).orElse(FraudCheck.DEFAULT_LIMIT);
         observability.register(routing, "/api/payments",
                                new PaymentService(clock, FraudCheck.amountLimit(fraudLimit), observability.operations()));
+        // Warm-up changes nothing: a payment whose card fails the Luhn check (refused before authorization), a read.
+        observability.warmUp()
+                .request("POST", "/api/payments", """
+                        {"orderId":"warm-up","amount":{"amount":"1.00","currency":"USD"},"method":"card",\
+                        "cardNumber":"4111111111111112"}""")
+                .request("GET", "/api/payments/pay_warm-up", null);
     }
 }
