@@ -26,6 +26,7 @@ public final class Main {
     public static void routing(HttpRouting.Builder routing, Observability observability, Config config, Clock clock) {
         BigDecimal fraudLimit = config.get("payment.fraud.limit").as(BigDecimal.class).orElse(FraudCheck.DEFAULT_LIMIT);
         observability.register(routing, "/api/payments",
-                               new PaymentService(clock, FraudCheck.amountLimit(fraudLimit), observability.operations()));
+                               new PaymentService(clock, FraudCheck.amountLimit(fraudLimit), PaymentAuthorizer.bounds(config),
+                                                  observability.operations()));
     }
 }
