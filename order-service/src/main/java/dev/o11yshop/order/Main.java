@@ -33,9 +33,9 @@ public final class Main {
         PaymentClient payments = new PaymentClient(new DownstreamClient(
                 "payment-service", URI.create(config.get("payment.url").asString().orElse("http://localhost:8082")),
                 settings, observability.tracer()));
-        OrderStore orders = new OrderStore(config.get("order.capacity").asInt().orElse(100_000));
+        OrderStore orders = OrderStore.from(config, clock);
         Checkout checkout = new Checkout(inventory, payments, orders, observability.operations(), clock);
         Duration budget = Duration.ofMillis(config.get("order.budget.ms").asLong().orElse(3_000L));
-        observability.register(routing, "/api/orders", new OrderService(checkout, orders, budget));
+        observability.register(routing, "/api/orders", new OrderService(checkout, orders, IdempotencyKeys.from(config, clock), budget));
     }
 }
