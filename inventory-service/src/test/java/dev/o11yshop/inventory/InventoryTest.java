@@ -20,6 +20,7 @@ import dev.o11yshop.inventory.Reservation.Status;
 import dev.o11yshop.inventory.StockLevel.WarehouseLevel;
 import dev.o11yshop.observability.BoundedStore;
 import dev.o11yshop.observability.BoundedStore.Bounds;
+import dev.o11yshop.observability.ManualClock;
 import dev.o11yshop.observability.MetricsProbe;
 import dev.o11yshop.observability.Money;
 import dev.o11yshop.observability.RetainedHeap;
@@ -39,7 +40,7 @@ class InventoryTest {
     private static final Money SPLIT_PRICE = Money.of("5.00", "USD");
     private static final Money PAIR_PRICE = Money.of("12.50", "USD");
 
-    private final MutableClock clock = new MutableClock(START);
+    private final ManualClock clock = new ManualClock(START);
     private final Catalog catalog = new Catalog(List.of(
             new Catalog.Entry(new Product(SPLIT, "Split product", SPLIT_PRICE), Map.of(EU, 10, US, 30, AP, 20)),
             new Catalog.Entry(new Product(PAIR, "Pair product", PAIR_PRICE), Map.of(EU, 5, US, 5))));

@@ -17,6 +17,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import dev.o11yshop.observability.ManualClock;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -24,7 +25,7 @@ class StockMaintenanceTest {
     private static final Instant START = Instant.parse("2030-01-01T00:00:00Z");
     private static final String SKU = "SKU-9001";
 
-    private final MutableClock clock = new MutableClock(START);
+    private final ManualClock clock = new ManualClock(START);
     private final Inventory inventory = new Inventory(
             new Catalog(List.of(new Catalog.Entry(new Product(SKU, "Test product", dev.o11yshop.observability.Money.of(
                     "1.00", "USD")), Map.of("eu-west-1", 10, "us-east-1", 10)))),
