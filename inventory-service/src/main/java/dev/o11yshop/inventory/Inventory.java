@@ -5,7 +5,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -15,6 +14,8 @@ import java.util.UUID;
 import java.util.concurrent.locks.ReentrantLock;
 
 import dev.o11yshop.inventory.Reservation.Status;
+import dev.o11yshop.observability.BoundedStore;
+import dev.o11yshop.observability.BoundedStore.Bounds;
 
 /**
  * The stock keeper: reservations, commits, releases, expiry and replenishment.
@@ -26,17 +27,19 @@ import dev.o11yshop.inventory.Reservation.Status;
  * rather than {@code synchronized} because on Java 21 a virtual thread blocked on a monitor pins
  * its carrier, and Helidon serves requests on virtual threads.
  *
- * <p>Memory stays bounded in a long run: active reservations hold at least one unit each, so
- * there are never more of them than units in stock; finished ones (committed, released, expired)
- * are kept only for the last {@value #RETAINED_FINISHED}, the oldest pruned first. A pruned
- * reservation is unknown: commit throws {@link ReservationNotFoundException}, release returns
- * {@code false}.
+ * <p>Memory stays bounded in a long run and under overload. Active reservations hold at least one
+ * unit each, so there are never more of them (nor of their items) than units in stock, which
+ * restocking never raises above the ceiling; and none outlives its TTL by more than a sweep. They
+ * are kept in creation order, which is expiry order (one TTL for all), so a sweep takes overdue
+ * ones from the head, at most a batch per lock hold, without scanning the rest. Finished ones
+ * (committed, released, expired) are kept within {@link Bounds} of count, estimated bytes and age,
+ * the oldest pruned first and counted in {@code store_evictions_total{store="reservations"}}; their
+ * stock was settled when they finished, so pruning never loses stock. A pruned reservation is
+ * unknown: commit throws {@link ReservationNotFoundException}, release returns {@code false}.
  */
 public final class Inventory {
-    /** The reservation lifetime callers use unless configured otherwise. */
-    public static final Duration DEFAULT_TTL = Duration.ofSeconds(30);
-    /** How many finished reservations are remembered (for idempotent commit and release). */
-    public static final int RETAINED_FINISHED = 10_000;
+    /** The {@code store} label of the finished reservations. */
+    static final String FINISHED_STORE = "reservations";
 
     /** Stock of one sku in one warehouse. Mutated only while holding {@link #lock}. */
     private static final class Line {
@@ -57,31 +60,26 @@ public final class Inventory {
     private final Catalog catalog;
     private final Clock clock;
     private final Duration ttl;
-    private final int retainedFinished;
 
     private final ReentrantLock lock = new ReentrantLock();
     /** sku → warehouse → line, both in catalog order; the structure never changes after construction. */
     private final Map<String, Map<String, Line>> lines = new LinkedHashMap<>();
-    private final Map<String, Reservation> active = new HashMap<>();
-    /** In finishing order, so the oldest is pruned first. */
-    private final LinkedHashMap<String, Reservation> finished = new LinkedHashMap<>();
+    /** In creation order, which is expiry order: the sweep looks at the head only. */
+    private final LinkedHashMap<String, Reservation> active = new LinkedHashMap<>();
+    /** Kept for idempotent commit and release; its lock nests inside {@link #lock}, and it is only used under it. */
+    private final BoundedStore<String, Reservation> finished;
 
-    public Inventory(Catalog catalog, Clock clock, Duration ttl) {
-        this(catalog, clock, ttl, RETAINED_FINISHED);
-    }
-
-    /** With a custom retention of finished reservations, so that tests can observe pruning. */
-    Inventory(Catalog catalog, Clock clock, Duration ttl, int retainedFinished) {
+    /**
+     * @param finishedBounds how many finished reservations are remembered, in how many bytes, for how long
+     */
+    public Inventory(Catalog catalog, Clock clock, Duration ttl, Bounds finishedBounds) {
         this.catalog = Objects.requireNonNull(catalog, "catalog");
         this.clock = Objects.requireNonNull(clock, "clock");
         this.ttl = Objects.requireNonNull(ttl, "ttl");
         if (ttl.isNegative() || ttl.isZero()) {
             throw new IllegalArgumentException("ttl must be positive, got " + ttl);
         }
-        if (retainedFinished < 0) {
-            throw new IllegalArgumentException("retainedFinished must not be negative");
-        }
-        this.retainedFinished = retainedFinished;
+        this.finished = new BoundedStore<>(FINISHED_STORE, finishedBounds, clock, Inventory::estimatedBytes);
         for (Catalog.Entry entry : catalog.entries()) {
             var byWarehouse = new LinkedHashMap<String, Line>();
             entry.initialStock().forEach((warehouse, quantity) -> byWarehouse.put(warehouse, new Line(warehouse, quantity)));
@@ -206,19 +204,28 @@ public final class Inventory {
     }
 
     /**
-     * Expires every reserved reservation whose {@code expiresAt} is not after now, returning its
-     * stock.
+     * Expires up to {@code limit} overdue reservations, oldest first, returning their stock: bounded
+     * work under the lock, however many are overdue. The head is the earliest deadline; should the
+     * clock step back, a later one can wait for the head, which delays its expiry but never its
+     * refusal to commit.
      *
-     * @return the reservations expired by this call, earliest deadline first
+     * @return the reservations expired by this call, earliest deadline first; fewer than
+     *         {@code limit} when no more are overdue
      */
-    public List<Reservation> expireOverdue() {
+    public List<Reservation> expireOverdue(int limit) {
+        if (limit < 1) {
+            throw new IllegalArgumentException("limit must be positive, got " + limit);
+        }
         lock.lock();
         try {
             Instant now = clock.instant();
-            List<Reservation> overdue = active.values().stream()
-                    .filter(reservation -> isOverdue(reservation, now))
-                    .sorted(Comparator.comparing(Reservation::expiresAt))
-                    .toList();
+            var overdue = new ArrayList<Reservation>();
+            for (Reservation reservation : active.values()) {
+                if (overdue.size() == limit || !isOverdue(reservation, now)) {
+                    break;
+                }
+                overdue.add(reservation);
+            }
             return overdue.stream().map(reservation -> finish(reservation, Status.EXPIRED)).toList();
         } finally {
             lock.unlock();
@@ -329,10 +336,21 @@ public final class Inventory {
         Reservation done = reservation.withStatus(status);
         active.remove(done.reservationId());
         finished.put(done.reservationId(), done);
-        while (finished.size() > retainedFinished) {
-            finished.pollFirstEntry();
-        }
         return done;
+    }
+
+    /**
+     * Estimated heap a finished reservation retains beyond the map entry (measured in
+     * {@code InventoryTest}): the record, its two ids, deadline and item list, each item with its sku
+     * (the price and warehouse are the catalog's, shared).
+     */
+    static long estimatedBytes(Reservation reservation) {
+        long items = 0;
+        for (ReservedItem item : reservation.items()) {
+            items += 32 + 8 + BoundedStore.stringBytes(item.sku());
+        }
+        return 32 + BoundedStore.stringBytes(reservation.reservationId())
+               + BoundedStore.stringBytes(reservation.orderId()) + 24 + 24 + items;
     }
 
     private static boolean isOverdue(Reservation reservation, Instant now) {

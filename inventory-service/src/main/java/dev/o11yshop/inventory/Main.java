@@ -31,7 +31,7 @@ public final class Main {
                                     Clock clock) {
         InventorySettings settings = InventorySettings.from(config);
         Catalog catalog = Catalog.standard();
-        Inventory inventory = new Inventory(catalog, clock, settings.reservationTtl());
+        Inventory inventory = new Inventory(catalog, clock, settings.reservationTtl(), settings.finished());
         InventoryMetrics.registerStockGauges(catalog, inventory);
 
         StockMaintenance maintenance = new StockMaintenance(inventory, settings);

@@ -92,28 +92,33 @@ final class StockMaintenance implements HttpService {
     }
 
     /**
-     * One expiry sweep: returns the stock of every overdue reservation.
+     * One expiry sweep: returns the stock of every overdue reservation, a batch per hold of the inventory's lock so
+     * that reservations go on meanwhile. The work is bounded: there are never more active reservations than units in
+     * stock.
      *
      * @return how many reservations this run expired
      */
     int expireOverdue() {
-        List<Reservation> expired = inventory.expireOverdue();
-        if (expired.isEmpty()) {
-            return 0;
+        int count = 0;
+        int units = 0;
+        List<Reservation> batch;
+        do {
+            batch = inventory.expireOverdue(settings.sweepBatch());
+            InventoryMetrics.count(InventoryMetrics.Outcome.EXPIRED, batch.size());
+            for (Reservation reservation : batch) {
+                LOG.atDebug()
+                        .addKeyValue("order_id", reservation.orderId())
+                        .addKeyValue("reservation_id", reservation.reservationId())
+                        .addKeyValue("units", units(reservation))
+                        .log("reservation_expired");
+                units += units(reservation);
+            }
+            count += batch.size();
+        } while (batch.size() == settings.sweepBatch());
+        if (count > 0) {
+            LOG.atInfo().addKeyValue("count", count).addKeyValue("units", units).log("reservations_expired");
         }
-        InventoryMetrics.count(InventoryMetrics.Outcome.EXPIRED, expired.size());
-        for (Reservation reservation : expired) {
-            LOG.atDebug()
-                    .addKeyValue("order_id", reservation.orderId())
-                    .addKeyValue("reservation_id", reservation.reservationId())
-                    .addKeyValue("units", units(reservation))
-                    .log("reservation_expired");
-        }
-        LOG.atInfo()
-                .addKeyValue("count", expired.size())
-                .addKeyValue("units", expired.stream().mapToInt(StockMaintenance::units).sum())
-                .log("reservations_expired");
-        return expired.size();
+        return count;
     }
 
     /**

@@ -22,6 +22,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import dev.o11yshop.inventory.Reservation.Status;
+import dev.o11yshop.observability.ManualClock;
 import org.junit.jupiter.api.RepeatedTest;
 import org.junit.jupiter.api.Test;
 
@@ -37,7 +38,7 @@ class InventoryConcurrencyTest {
         final int buyers = 200;
         final int left = 50;
         final String sku = "SKU-0013";
-        var inventory = new Inventory(Catalog.standard(), new MutableClock(START), Inventory.DEFAULT_TTL);
+        var inventory = new Inventory(Catalog.standard(), new ManualClock(START), Duration.ofSeconds(30), TestBounds.FINISHED);
         int stocked = inventory.level(sku).available();
         inventory.commit(inventory.reserve("drain", List.of(new ItemRequest(sku, stocked - left))).reservationId());
         assertThat(inventory.level(sku).available(), is(left));
@@ -122,8 +123,8 @@ class InventoryConcurrencyTest {
     void mixedOperationsKeepTheInvariant() throws Exception {
         final int workers = 16;
         final int operations = 2_000;
-        var clock = new MutableClock(START);
-        var inventory = new Inventory(Catalog.standard(), clock, Duration.ofSeconds(5));
+        var clock = new ManualClock(START);
+        var inventory = new Inventory(Catalog.standard(), clock, Duration.ofSeconds(5), TestBounds.FINISHED);
         List<String> skus = List.of("SKU-0004", "SKU-0009", "SKU-0010", "SKU-0013");
 
         var startGate = new CountDownLatch(1);
@@ -150,7 +151,7 @@ class InventoryConcurrencyTest {
                             }
                             case 4, 5 -> soldUnits += settle(inventory, clock, mine, random, true);
                             case 6 -> soldUnits += settle(inventory, clock, mine, random, false);
-                            case 7 -> inventory.expireOverdue();
+                            case 7 -> inventory.expireOverdue(TestBounds.BATCH);
                             case 8 -> inventory.restock(random.nextInt(20), 100);
                             default -> {
                                 clock.advance(Duration.ofMillis(random.nextInt(50)));
@@ -171,7 +172,7 @@ class InventoryConcurrencyTest {
                 soldUnits += result.get(remaining(deadline), TimeUnit.NANOSECONDS);
             }
             clock.advance(Duration.ofMinutes(1));
-            inventory.expireOverdue();
+            inventory.expireOverdue(TestBounds.BATCH);
 
             var levels = inventory.levels();
             assertBalanced(levels);
@@ -185,7 +186,7 @@ class InventoryConcurrencyTest {
     }
 
     /** Commits or releases one of this worker's reservations; returns the units it sold. */
-    private static int settle(Inventory inventory, MutableClock clock, List<Reservation> mine, Random random,
+    private static int settle(Inventory inventory, ManualClock clock, List<Reservation> mine, Random random,
                               boolean commit) {
         if (mine.isEmpty()) {
             return 0;
@@ -215,7 +216,7 @@ class InventoryConcurrencyTest {
         }
     }
 
-    private static boolean overdue(Reservation reservation, MutableClock clock) {
+    private static boolean overdue(Reservation reservation, ManualClock clock) {
         return !reservation.expiresAt().isAfter(clock.instant());
     }
 

@@ -33,6 +33,7 @@ import java.util.stream.StreamSupport;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.o11yshop.observability.Json;
+import dev.o11yshop.observability.ManualClock;
 import dev.o11yshop.observability.Observability;
 import dev.o11yshop.observability.ProblemHandlers;
 import io.helidon.config.Config;
@@ -78,7 +79,7 @@ abstract class InventoryRoutesTest {
     private static final String PROBLEM_TYPES = "https://o11y-shop.dev/problems/";
 
     /** What a test class needs besides its clients: the clock its API runs on and its background jobs. */
-    record Fixture(MutableClock clock, StockMaintenance maintenance) {
+    record Fixture(ManualClock clock, StockMaintenance maintenance) {
     }
 
     private final Http1Client api;
@@ -104,7 +105,7 @@ abstract class InventoryRoutesTest {
     static Fixture setUpApi(HttpRouting.Builder routing) {
         Observability observability = TestObservability.get();
         observability.api(routing);
-        MutableClock clock = new MutableClock(START);
+        ManualClock clock = new ManualClock(START);
         StockMaintenance maintenance = Main.routing(routing, observability, testConfig(), clock);
         return new Fixture(clock, maintenance);
     }

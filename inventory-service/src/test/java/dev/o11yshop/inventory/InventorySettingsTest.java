@@ -8,17 +8,22 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import java.time.Duration;
 import java.util.Map;
 
+import dev.o11yshop.observability.BoundedStore.Bounds;
 import io.helidon.config.Config;
 import io.helidon.config.ConfigSources;
 import org.junit.jupiter.api.Test;
 
 class InventorySettingsTest {
+    private static final Bounds FINISHED = new Bounds(10_000, 8L << 20, Duration.ofMinutes(10));
+    private static final InventorySettings DOCUMENTED = new InventorySettings(
+            Duration.ofSeconds(30), Duration.ofSeconds(1), 500, Duration.ofSeconds(10), 10, 200, FINISHED);
+
+    /** The defaults are written once, in application.yaml: a config without the keys reads them from there. */
     @Test
     void defaultsWithoutConfiguration() {
         InventorySettings settings = InventorySettings.from(Config.empty());
 
-        assertThat(settings, is(new InventorySettings(Duration.ofSeconds(30), Duration.ofSeconds(1),
-                                                      Duration.ofSeconds(10), 10, 200)));
+        assertThat(settings, is(DOCUMENTED));
         assertThat(settings.restockEnabled(), is(true));
     }
 
@@ -26,8 +31,7 @@ class InventorySettingsTest {
     void theShippedApplicationYamlHasTheDocumentedValues() {
         Config config = Config.just(ConfigSources.classpath("application.yaml"));
 
-        assertThat(InventorySettings.from(config), is(new InventorySettings(
-                Duration.ofSeconds(30), Duration.ofSeconds(1), Duration.ofSeconds(10), 10, 200)));
+        assertThat(InventorySettings.from(config), is(DOCUMENTED));
         assertThat(config.get("port").asInt().get(), is(8080));
         assertThat(config.get("admin.port").asInt().get(), is(9090));
     }
@@ -39,10 +43,15 @@ class InventorySettingsTest {
                 "inventory.expiry.sweep.interval.ms", "250",
                 "inventory.restock.interval.ms", "2000",
                 "inventory.restock.units", "3",
-                "inventory.restock.ceiling", "40")));
+                "inventory.restock.ceiling", "40",
+                "inventory.expiry.sweep.batch", "7",
+                "inventory.reservation.finished.capacity", "5",
+                "inventory.reservation.finished.max.bytes", "4096",
+                "inventory.reservation.finished.max.age.ms", "60000")));
 
-        assertThat(settings, is(new InventorySettings(Duration.ofSeconds(5), Duration.ofMillis(250),
-                                                      Duration.ofSeconds(2), 3, 40)));
+        assertThat(settings, is(new InventorySettings(Duration.ofSeconds(5), Duration.ofMillis(250), 7,
+                                                      Duration.ofSeconds(2), 3, 40,
+                                                      new Bounds(5, 4096, Duration.ofMinutes(1)))));
     }
 
     /**
@@ -74,6 +83,10 @@ class InventorySettingsTest {
                 config(Map.of("inventory.expiry.sweep.interval.ms", "0")))).getMessage(), containsString("sweep"));
         assertThrows(RuntimeException.class, () -> InventorySettings.from(
                 config(Map.of("inventory.restock.ceiling", "lots"))));
+        assertThat(assertThrows(IllegalArgumentException.class, () -> InventorySettings.from(
+                config(Map.of("inventory.expiry.sweep.batch", "0")))).getMessage(), containsString("sweep.batch"));
+        assertThrows(IllegalArgumentException.class, () -> InventorySettings.from(
+                config(Map.of("inventory.reservation.finished.max.bytes", "0"))));
     }
 
     private static Config config(Map<String, String> values) {

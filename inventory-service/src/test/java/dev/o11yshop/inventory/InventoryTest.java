@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -17,7 +18,12 @@ import java.util.UUID;
 
 import dev.o11yshop.inventory.Reservation.Status;
 import dev.o11yshop.inventory.StockLevel.WarehouseLevel;
+import dev.o11yshop.observability.BoundedStore;
+import dev.o11yshop.observability.BoundedStore.Bounds;
+import dev.o11yshop.observability.ManualClock;
+import dev.o11yshop.observability.MetricsProbe;
 import dev.o11yshop.observability.Money;
+import dev.o11yshop.observability.RetainedHeap;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -34,11 +40,11 @@ class InventoryTest {
     private static final Money SPLIT_PRICE = Money.of("5.00", "USD");
     private static final Money PAIR_PRICE = Money.of("12.50", "USD");
 
-    private final MutableClock clock = new MutableClock(START);
+    private final ManualClock clock = new ManualClock(START);
     private final Catalog catalog = new Catalog(List.of(
             new Catalog.Entry(new Product(SPLIT, "Split product", SPLIT_PRICE), Map.of(EU, 10, US, 30, AP, 20)),
             new Catalog.Entry(new Product(PAIR, "Pair product", PAIR_PRICE), Map.of(EU, 5, US, 5))));
-    private final Inventory inventory = new Inventory(catalog, clock, TTL);
+    private final Inventory inventory = new Inventory(catalog, clock, TTL, TestBounds.FINISHED);
 
     @AfterEach
     void invariantHolds() {
@@ -57,7 +63,7 @@ class InventoryTest {
     @Test
     void startsTheStandardCatalogWithItsInitialStock() {
         var standard = Catalog.standard();
-        var levels = new Inventory(standard, clock, TTL).levels();
+        var levels = new Inventory(standard, clock, TTL, TestBounds.FINISHED).levels();
         assertThat(levels.size(), is(20));
         for (int i = 0; i < levels.size(); i++) {
             var entry = standard.entries().get(i);
@@ -246,7 +252,7 @@ class InventoryTest {
     void commitOfAnExpiredReservationIsRefused() {
         var reservation = inventory.reserve("order-1", List.of(new ItemRequest(SPLIT, 5)));
         clock.advance(TTL);
-        assertThat(inventory.expireOverdue().size(), is(1));
+        assertThat(inventory.expireOverdue(TestBounds.BATCH).size(), is(1));
 
         var e = assertThrows(ReservationNotActiveException.class, () -> inventory.commit(reservation.reservationId()));
         assertThat(e.status(), is(Status.EXPIRED));
@@ -263,7 +269,7 @@ class InventoryTest {
         assertThat(inventory.level(SPLIT).sold(), is(0));
 
         // The sweep still returns the stock and reports the expiry, once.
-        assertThat(inventory.expireOverdue().stream().map(Reservation::reservationId).toList(),
+        assertThat(inventory.expireOverdue(TestBounds.BATCH).stream().map(Reservation::reservationId).toList(),
                 contains(reservation.reservationId()));
         assertThat(inventory.level(SPLIT).available(), is(60));
     }
@@ -274,7 +280,7 @@ class InventoryTest {
         clock.advance(TTL.minusMillis(1));
         assertThat(inventory.commit(reservation.reservationId()).status(), is(Status.COMMITTED));
         clock.advance(Duration.ofMinutes(1));
-        assertThat(inventory.expireOverdue(), is(empty()));
+        assertThat(inventory.expireOverdue(TestBounds.BATCH), is(empty()));
         assertThat(inventory.level(SPLIT).sold(), is(5));
     }
 
@@ -308,7 +314,7 @@ class InventoryTest {
     void releaseOfAnExpiredReservationChangesNothing() {
         var reservation = inventory.reserve("order-1", List.of(new ItemRequest(SPLIT, 5)));
         clock.advance(TTL);
-        inventory.expireOverdue();
+        inventory.expireOverdue(TestBounds.BATCH);
         var after = inventory.levels();
 
         assertThat(inventory.release(reservation.reservationId()), is(false));
@@ -337,20 +343,20 @@ class InventoryTest {
         inventory.commit(committed.reservationId());
 
         clock.advance(Duration.ofSeconds(20).minusMillis(1));
-        assertThat(inventory.expireOverdue(), is(empty()));
+        assertThat(inventory.expireOverdue(TestBounds.BATCH), is(empty()));
         assertThat(inventory.level(SPLIT).reserved(), is(5));
 
         clock.advance(Duration.ofMillis(1)); // exactly early.expiresAt()
-        assertThat(inventory.expireOverdue(), contains(early.withStatus(Status.EXPIRED)));
+        assertThat(inventory.expireOverdue(TestBounds.BATCH), contains(early.withStatus(Status.EXPIRED)));
         assertThat(inventory.reservation(early.reservationId()).map(Reservation::status),
                 is(Optional.of(Status.EXPIRED)));
         assertThat(inventory.level(SPLIT).reserved(), is(0));
         assertThat(inventory.level(SPLIT).available(), is(59));
         assertThat(inventory.level(PAIR).reserved(), is(2));
-        assertThat(inventory.expireOverdue(), is(empty()));
+        assertThat(inventory.expireOverdue(TestBounds.BATCH), is(empty()));
 
         clock.advance(Duration.ofSeconds(10));
-        assertThat(inventory.expireOverdue(), contains(late.withStatus(Status.EXPIRED)));
+        assertThat(inventory.expireOverdue(TestBounds.BATCH), contains(late.withStatus(Status.EXPIRED)));
         assertThat(inventory.level(PAIR).available(), is(10));
         assertThat(inventory.reservation(committed.reservationId()).map(Reservation::status),
                 is(Optional.of(Status.COMMITTED)));
@@ -365,7 +371,7 @@ class InventoryTest {
         var third = inventory.reserve("order-3", List.of(new ItemRequest(SPLIT, 1)));
         clock.advance(TTL);
 
-        assertThat(inventory.expireOverdue().stream().map(Reservation::reservationId).toList(),
+        assertThat(inventory.expireOverdue(TestBounds.BATCH).stream().map(Reservation::reservationId).toList(),
                 contains(first.reservationId(), second.reservationId(), third.reservationId()));
         assertThat(inventory.level(SPLIT).available(), is(60));
     }
@@ -426,7 +432,8 @@ class InventoryTest {
 
     @Test
     void forgetsTheOldestFinishedReservationsBeyondTheRetention() {
-        var small = new Inventory(catalog, clock, TTL, 2);
+        long evictionsBefore = evictions("capacity");
+        var small = new Inventory(catalog, clock, TTL, new Bounds(2, 1L << 20, Duration.ofHours(1)));
         var first = small.reserve("order-1", List.of(new ItemRequest(SPLIT, 1)));
         var second = small.reserve("order-2", List.of(new ItemRequest(SPLIT, 1)));
         var third = small.reserve("order-3", List.of(new ItemRequest(SPLIT, 1)));
@@ -443,7 +450,97 @@ class InventoryTest {
         // Active reservations are never pruned.
         assertThat(small.reservation(active.reservationId()).map(Reservation::status), is(Optional.of(Status.RESERVED)));
         assertThat(small.level(SPLIT).sold(), is(2));
+        assertThat(evictions("capacity"), is(evictionsBefore + 1));
         assertBalanced(small.levels());
+    }
+
+    @Test
+    void forgetsTheOldestFinishedReservationsBeyondTheByteBudget() {
+        var probe = inventory.reserve("probe", List.of(new ItemRequest(SPLIT, 1)));
+        long each = BoundedStore.ENTRY_BYTES + Inventory.estimatedBytes(probe);
+        var small = new Inventory(catalog, clock, TTL, new Bounds(1_000, 2 * each + each / 2, Duration.ofHours(1)));
+        var first = small.reserve("order-1", List.of(new ItemRequest(SPLIT, 1)));
+        var second = small.reserve("order-2", List.of(new ItemRequest(SPLIT, 1)));
+        var third = small.reserve("order-3", List.of(new ItemRequest(SPLIT, 1)));
+
+        small.release(first.reservationId());
+        small.release(second.reservationId());
+        small.release(third.reservationId());
+
+        assertThat(small.reservation(first.reservationId()), is(Optional.empty()));
+        assertThat(small.reservation(third.reservationId()).map(Reservation::status), is(Optional.of(Status.RELEASED)));
+        assertThat(small.level(SPLIT).available(), is(60));
+        inventory.release(probe.reservationId());
+    }
+
+    @Test
+    void forgetsFinishedReservationsOlderThanTheMaximumAge() {
+        long evictionsBefore = evictions("age");
+        var small = new Inventory(catalog, clock, TTL, new Bounds(1_000, 1L << 20, Duration.ofMinutes(10)));
+        var old = small.reserve("order-1", List.of(new ItemRequest(SPLIT, 1)));
+        small.commit(old.reservationId());
+        clock.advance(Duration.ofMinutes(5));
+        var recent = small.reserve("order-2", List.of(new ItemRequest(SPLIT, 1)));
+        small.commit(recent.reservationId());
+
+        clock.advance(Duration.ofMinutes(5));
+
+        assertThat(small.reservation(old.reservationId()), is(Optional.empty()));
+        assertThrows(ReservationNotFoundException.class, () -> small.commit(old.reservationId()));
+        assertThat(small.reservation(recent.reservationId()).map(Reservation::status),
+                   is(Optional.of(Status.COMMITTED)));
+        assertThat(evictions("age"), is(evictionsBefore + 1));
+        assertThat("forgetting loses no stock", small.level(SPLIT).sold(), is(2));
+        assertBalanced(small.levels());
+    }
+
+    @Test
+    void theSweepExpiresAtMostItsBatchOldestFirst() {
+        var overdue = new ArrayList<Reservation>();
+        for (int i = 0; i < 5; i++) {
+            overdue.add(inventory.reserve("order-" + i, List.of(new ItemRequest(SPLIT, 1))));
+            clock.advance(Duration.ofMillis(1));
+        }
+        clock.advance(TTL);
+        var fresh = inventory.reserve("order-fresh", List.of(new ItemRequest(SPLIT, 1)));
+
+        assertThat(ids(inventory.expireOverdue(2)), contains(id(overdue, 0), id(overdue, 1)));
+        assertThat(inventory.level(SPLIT).reserved(), is(4));
+        assertThat(ids(inventory.expireOverdue(2)), contains(id(overdue, 2), id(overdue, 3)));
+        assertThat(ids(inventory.expireOverdue(2)), contains(id(overdue, 4)));
+        assertThat(inventory.expireOverdue(2), is(empty()));
+        assertThat(inventory.reservation(fresh.reservationId()).map(Reservation::status),
+                   is(Optional.of(Status.RESERVED)));
+        assertThat(inventory.level(SPLIT).available(), is(59));
+    }
+
+    /** Prints what a finished reservation really retains; fails only if the estimate is far too low. */
+    @Test
+    void theByteEstimateOfAFinishedReservationIsNotTooLow() {
+        var big = new Catalog(List.of(new Catalog.Entry(new Product(SPLIT, "Split product", SPLIT_PRICE),
+                                                        Map.of(EU, 100_000, US, 100_000))));
+        var store = new Inventory(big, clock, TTL, TestBounds.FINISHED);
+        int entries = 5_000;
+        long measured = RetainedHeap.perEntry(entries, i -> store.release(store.reserve(
+                UUID.randomUUID().toString(), List.of(new ItemRequest(new String(SPLIT.toCharArray()), 1)))
+                .reservationId()));
+        long estimated = BoundedStore.ENTRY_BYTES + Inventory.estimatedBytes(
+                store.reserve("ord_" + "0".repeat(32), List.of(new ItemRequest(SPLIT, 1))));
+        RetainedHeap.report("finished reservations", measured, estimated);
+
+        assertThat(measured, lessThanOrEqualTo(2 * estimated));
+    }
+
+    private static List<String> ids(List<Reservation> reservations) {
+        return reservations.stream().map(Reservation::reservationId).toList();
+    }
+
+    private static String id(List<Reservation> reservations, int index) {
+        return reservations.get(index).reservationId();
+    }
+
+    private static long evictions(String reason) {
+        return MetricsProbe.counter("store_evictions_total", Map.of("store", "reservations", "reason", reason));
     }
 
     @Test
@@ -451,7 +548,7 @@ class InventoryTest {
         assertThrows(IllegalArgumentException.class, () -> inventory.reserve("order-1", List.of()));
         assertThrows(IllegalArgumentException.class, () -> new ItemRequest(SPLIT, 0));
         assertThrows(IllegalArgumentException.class, () -> inventory.restock(-1, 10));
-        assertThrows(IllegalArgumentException.class, () -> new Inventory(catalog, clock, Duration.ZERO));
+        assertThrows(IllegalArgumentException.class, () -> new Inventory(catalog, clock, Duration.ZERO, TestBounds.FINISHED));
         var e = assertThrows(UnknownSkuException.class, () -> inventory.level("SKU-0404"));
         assertThat(e.sku(), is("SKU-0404"));
     }

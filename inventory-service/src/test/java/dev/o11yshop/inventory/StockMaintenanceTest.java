@@ -17,6 +17,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import dev.o11yshop.observability.ManualClock;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -24,11 +25,11 @@ class StockMaintenanceTest {
     private static final Instant START = Instant.parse("2030-01-01T00:00:00Z");
     private static final String SKU = "SKU-9001";
 
-    private final MutableClock clock = new MutableClock(START);
+    private final ManualClock clock = new ManualClock(START);
     private final Inventory inventory = new Inventory(
             new Catalog(List.of(new Catalog.Entry(new Product(SKU, "Test product", dev.o11yshop.observability.Money.of(
                     "1.00", "USD")), Map.of("eu-west-1", 10, "us-east-1", 10)))),
-            clock, Duration.ofSeconds(30));
+            clock, Duration.ofSeconds(30), TestBounds.FINISHED);
     private final CapturedLogs logs = CapturedLogs.of(StockMaintenance.class);
     private ScheduledExecutorService executor;
 
@@ -129,8 +130,8 @@ class StockMaintenanceTest {
     @Test
     void theScheduledJobsRunWhileStarted() throws Exception {
         StockMaintenance maintenance = new StockMaintenance(
-                inventory, new InventorySettings(Duration.ofSeconds(30), Duration.ofMillis(10), Duration.ofMillis(10),
-                                                 1, 100));
+                inventory, new InventorySettings(Duration.ofSeconds(30), Duration.ofMillis(10), 2, Duration.ofMillis(10),
+                                                 1, 100, TestBounds.FINISHED));
         inventory.reserve("o-1", List.of(new ItemRequest(SKU, 2)));
         clock.advance(Duration.ofSeconds(30));
         try {
@@ -147,6 +148,7 @@ class StockMaintenanceTest {
     }
 
     private static InventorySettings settings(Duration restockInterval) {
-        return new InventorySettings(Duration.ofSeconds(30), Duration.ofHours(1), restockInterval, 10, 12);
+        return new InventorySettings(Duration.ofSeconds(30), Duration.ofHours(1), 2, restockInterval, 10, 12,
+                                     TestBounds.FINISHED);
     }
 }

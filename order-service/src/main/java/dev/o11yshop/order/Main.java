@@ -33,10 +33,11 @@ public final class Main {
         PaymentClient payments = new PaymentClient(new DownstreamClient(
                 "payment-service", URI.create(config.get("payment.url").asString().orElse("http://localhost:8082")),
                 settings, observability.tracer()));
-        OrderStore orders = new OrderStore(config.get("order.capacity").asInt().orElse(100_000));
+        OrderStore orders = OrderStore.from(config, clock);
         Checkout checkout = new Checkout(inventory, payments, orders, observability.operations(), clock);
         Duration budget = Duration.ofMillis(config.get("order.budget.ms").asLong().orElse(3_000L));
-        observability.register(routing, "/api/orders", new OrderService(checkout, orders, budget));
+        observability.register(routing, "/api/orders",
+                               new OrderService(checkout, orders, IdempotencyKeys.from(config, clock), budget));
         // Warm-up changes nothing: a checkout that validation refuses, reads, and one read from each dependency.
         observability.warmUp()
                 .request("POST", "/api/orders", """

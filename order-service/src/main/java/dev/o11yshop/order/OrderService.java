@@ -27,12 +27,13 @@ final class OrderService implements HttpService {
 
     private final Checkout checkout;
     private final OrderStore orders;
-    private final IdempotencyKeys idempotencyKeys = new IdempotencyKeys();
+    private final IdempotencyKeys idempotencyKeys;
     private final Duration budget;
 
-    OrderService(Checkout checkout, OrderStore orders, Duration budget) {
+    OrderService(Checkout checkout, OrderStore orders, IdempotencyKeys idempotencyKeys, Duration budget) {
         this.checkout = checkout;
         this.orders = orders;
+        this.idempotencyKeys = idempotencyKeys;
         this.budget = budget;
     }
 

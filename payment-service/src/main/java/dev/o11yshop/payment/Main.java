@@ -26,7 +26,8 @@ public final class Main {
     public static void routing(HttpRouting.Builder routing, Observability observability, Config config, Clock clock) {
         BigDecimal fraudLimit = config.get("payment.fraud.limit").as(BigDecimal.class).orElse(FraudCheck.DEFAULT_LIMIT);
         observability.register(routing, "/api/payments",
-                               new PaymentService(clock, FraudCheck.amountLimit(fraudLimit), observability.operations()));
+                               new PaymentService(clock, FraudCheck.amountLimit(fraudLimit), PaymentAuthorizer.bounds(config),
+                                                  observability.operations()));
         // Warm-up changes nothing: a payment whose card fails the Luhn check (refused before authorization), a read.
         observability.warmUp()
                 .request("POST", "/api/payments", """

@@ -2,16 +2,18 @@ package dev.o11yshop.payment;
 
 import java.time.Clock;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.SequencedMap;
 import java.util.UUID;
 import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReentrantLock;
 
+import dev.o11yshop.observability.BoundedStore;
+import dev.o11yshop.observability.BoundedStore.Bounds;
 import dev.o11yshop.observability.Money;
+import dev.o11yshop.observability.ShippedDefaults;
+import io.helidon.config.Config;
 
 /**
  * Authorises payments against a simulated issuer and keeps them in memory. Thread-safe.
@@ -27,10 +29,11 @@ import dev.o11yshop.observability.Money;
  * amount, method or card (last four) is a {@link PaymentConflictException}, because returning the
  * stored result would answer a question that was not asked.
  *
- * <p><b>Memory.</b> At most {@code capacity} payments are kept (default 100,000, a day of demo
- * traffic at about one payment a second); beyond that the oldest is evicted, first in, first
- * out. An evicted payment is no longer found, and its order id would be authorised afresh; an
- * order-service retry comes within seconds, long before that.
+ * <p><b>Memory.</b> Payments are kept within {@link Bounds} of count, estimated bytes and age
+ * ({@code payment.store.*}); beyond them the oldest is evicted, first in, first out, and counted
+ * in {@code store_evictions_total{store="payments"}}. The index by payment id drops each evicted
+ * payment with it. An evicted payment is no longer found, and its order id would be authorised
+ * afresh; an order-service retry comes within seconds, long before that.
  *
  * <p><b>Locking.</b> Requests for one order are serialised by a lock striped on the order id, so
  * the fraud check runs outside any global lock; the indexes have their own short lock.
@@ -38,29 +41,23 @@ import dev.o11yshop.observability.Money;
  * pinned on Java 21.
  */
 public final class PaymentAuthorizer {
-    public static final int DEFAULT_CAPACITY = 100_000;
+    /** The {@code store} label. */
+    public static final String STORE = "payments";
     private static final int ORDER_LOCK_STRIPES = 64;
 
     private final Clock clock;
     private final FraudCheck fraudCheck;
-    private final int capacity;
     private final Lock[] orderLocks = new Lock[ORDER_LOCK_STRIPES];
+    // Every access to both indexes holds storeLock, so an eviction and its removal from byPaymentId are one step.
     private final Lock storeLock = new ReentrantLock();
-    // Both guarded by storeLock; byOrderId's insertion order is the eviction order.
-    private final SequencedMap<String, Payment> byOrderId = new LinkedHashMap<>();
+    private final BoundedStore<String, Payment> byOrderId;
     private final Map<String, Payment> byPaymentId = new HashMap<>();
 
-    public PaymentAuthorizer(Clock clock, FraudCheck fraudCheck) {
-        this(clock, fraudCheck, DEFAULT_CAPACITY);
-    }
-
-    public PaymentAuthorizer(Clock clock, FraudCheck fraudCheck, int capacity) {
+    public PaymentAuthorizer(Clock clock, FraudCheck fraudCheck, Bounds bounds) {
         this.clock = Objects.requireNonNull(clock, "clock");
         this.fraudCheck = Objects.requireNonNull(fraudCheck, "fraudCheck");
-        if (capacity < 1) {
-            throw new IllegalArgumentException("capacity must be at least 1");
-        }
-        this.capacity = capacity;
+        this.byOrderId = new BoundedStore<>(STORE, bounds, clock, PaymentAuthorizer::estimatedBytes,
+                                            (orderId, payment) -> byPaymentId.remove(payment.paymentId()));
         for (int i = 0; i < orderLocks.length; i++) {
             orderLocks[i] = new ReentrantLock();
         }
@@ -108,9 +105,15 @@ public final class PaymentAuthorizer {
     public record Authorization(Payment payment, boolean replayed) {
     }
 
+    /** The bounds configured under {@code payment.store} ({@code PAYMENT_STORE_MAX_BYTES}, ...). */
+    public static Bounds bounds(Config config) {
+        return Bounds.from(ShippedDefaults.of(config, PaymentAuthorizer.class), "payment.store");
+    }
+
     public Optional<Payment> find(String paymentId) {
         storeLock.lock();
         try {
+            byOrderId.evictExpired();
             return Optional.ofNullable(byPaymentId.get(paymentId));
         } finally {
             storeLock.unlock();
@@ -159,13 +162,20 @@ public final class PaymentAuthorizer {
     private void store(Payment payment) {
         storeLock.lock();
         try {
-            byOrderId.put(payment.orderId(), payment);
             byPaymentId.put(payment.paymentId(), payment);
-            while (byOrderId.size() > capacity) {
-                byPaymentId.remove(byOrderId.pollFirstEntry().getValue().paymentId());
-            }
+            byOrderId.put(payment.orderId(), payment);
         } finally {
             storeLock.unlock();
         }
+    }
+
+    /**
+     * Estimated heap a payment retains beyond the map entry (measured in {@code PaymentAuthorizerTest}): the record,
+     * its ids, amount, last four and instant, and its entry in the index by payment id.
+     */
+    static long estimatedBytes(Payment payment) {
+        return 48 + BoundedStore.stringBytes(payment.paymentId()) + BoundedStore.stringBytes(payment.orderId())
+               + 24 + 40 + BoundedStore.stringBytes(payment.amount().currency())
+               + BoundedStore.stringBytes(payment.cardLastFour()) + 24 + 56;
     }
 }

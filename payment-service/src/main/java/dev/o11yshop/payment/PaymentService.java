@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 
+import dev.o11yshop.observability.BoundedStore.Bounds;
 import dev.o11yshop.observability.Json;
 import dev.o11yshop.observability.MeterFamily;
 import dev.o11yshop.observability.Money;
@@ -39,14 +40,14 @@ final class PaymentService implements HttpService {
     private final PaymentAuthorizer authorizer;
     private final Operations operations;
 
-    PaymentService(Clock clock, FraudCheck fraudCheck, Operations operations) {
+    PaymentService(Clock clock, FraudCheck fraudCheck, Bounds bounds, Operations operations) {
         this.operations = operations;
         FraudCheck traced = amount -> operations.call("fraud_check", span -> {
             FraudVerdict verdict = fraudCheck.assess(amount);
             span.tag("fraud.approved", verdict.approved());
             return verdict;
         });
-        this.authorizer = new PaymentAuthorizer(clock, traced);
+        this.authorizer = new PaymentAuthorizer(clock, traced, bounds);
     }
 
     @Override

@@ -4,6 +4,7 @@ import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.hasSize;
 import static org.hamcrest.Matchers.is;
+import static org.hamcrest.Matchers.lessThanOrEqualTo;
 import static org.hamcrest.Matchers.not;
 import static org.hamcrest.Matchers.nullValue;
 import static org.hamcrest.Matchers.sameInstance;
@@ -11,13 +12,16 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.math.BigDecimal;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -25,7 +29,14 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import dev.o11yshop.observability.BoundedStore;
+import dev.o11yshop.observability.BoundedStore.Bounds;
+import dev.o11yshop.observability.ManualClock;
+import dev.o11yshop.observability.MetricsProbe;
 import dev.o11yshop.observability.Money;
+import dev.o11yshop.observability.RetainedHeap;
+import io.helidon.config.Config;
+import io.helidon.config.ConfigSources;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -41,7 +52,10 @@ class PaymentAuthorizerTest {
         fraudChecks.incrementAndGet();
         return FraudCheck.standard().assess(amount);
     };
-    private final PaymentAuthorizer authorizer = new PaymentAuthorizer(CLOCK, countingFraudCheck);
+    /** Loose enough never to evict, unless a test is about eviction. */
+    private static final Bounds LOOSE = new Bounds(100_000, 64L << 20, Duration.ofDays(1));
+
+    private final PaymentAuthorizer authorizer = new PaymentAuthorizer(CLOCK, countingFraudCheck, LOOSE);
 
     @ParameterizedTest(name = "{0} -> {1} {2}")
     @CsvSource({
@@ -83,7 +97,7 @@ class PaymentAuthorizerTest {
 
     @Test
     void usesTheInjectedFraudCheck() {
-        PaymentAuthorizer strict = new PaymentAuthorizer(CLOCK, FraudCheck.amountLimit(new BigDecimal("50")));
+        PaymentAuthorizer strict = new PaymentAuthorizer(CLOCK, FraudCheck.amountLimit(new BigDecimal("50")), LOOSE);
 
         assertThat(strict.authorize("ord-1", AMOUNT, PaymentMethod.CARD, VISA).payment().declineReason(),
                 is(DeclineReason.FRAUD_SUSPECTED));
@@ -169,7 +183,7 @@ class PaymentAuthorizerTest {
                 throw new IllegalStateException("fraud rules unavailable");
             }
             return FraudVerdict.APPROVED;
-        });
+        }, LOOSE);
 
         IllegalStateException e = assertThrows(IllegalStateException.class,
                 () -> flaky.authorize("ord-1", AMOUNT, PaymentMethod.CARD, VISA).payment());
@@ -216,7 +230,9 @@ class PaymentAuthorizerTest {
 
     @Test
     void keepsAtMostCapacityPaymentsEvictingTheOldest() {
-        PaymentAuthorizer small = new PaymentAuthorizer(CLOCK, FraudCheck.standard(), 3);
+        long evictionsBefore = evictions("capacity");
+        PaymentAuthorizer small = new PaymentAuthorizer(CLOCK, FraudCheck.standard(),
+                                                        new Bounds(3, 1L << 20, Duration.ofHours(1)));
         List<Payment> payments = new ArrayList<>();
         for (int i = 1; i <= 5; i++) {
             payments.add(small.authorize("ord-" + i, AMOUNT, PaymentMethod.CARD, VISA).payment());
@@ -234,12 +250,68 @@ class PaymentAuthorizerTest {
         assertThat(small.find(payments.get(2).paymentId()), is(Optional.empty()));
         assertThat(small.find(sixth.paymentId()), is(Optional.of(sixth)));
         assertThat(small.size(), is(3));
+        assertThat(evictions("capacity"), is(evictionsBefore + 3));
     }
 
     @Test
-    void defaultCapacityIsOneHundredThousand() {
-        assertThat(PaymentAuthorizer.DEFAULT_CAPACITY, is(100_000));
-        assertThrows(IllegalArgumentException.class, () -> new PaymentAuthorizer(CLOCK, FraudCheck.standard(), 0));
+    void keepsAtMostTheByteBudgetEvictingTheOldest() {
+        Payment probe = authorizer.authorize("ord_" + "0".repeat(32), AMOUNT, PaymentMethod.CARD, VISA).payment();
+        long each = BoundedStore.ENTRY_BYTES + PaymentAuthorizer.estimatedBytes(probe);
+        PaymentAuthorizer small = new PaymentAuthorizer(CLOCK, FraudCheck.standard(),
+                                                        new Bounds(1_000, 2 * each + each / 2, Duration.ofHours(1)));
+        List<Payment> payments = new ArrayList<>();
+        for (int i = 1; i <= 3; i++) {
+            payments.add(small.authorize("ord_" + "0".repeat(31) + i, AMOUNT, PaymentMethod.CARD, VISA).payment());
+        }
+
+        assertThat(small.size(), is(2));
+        assertThat(small.find(payments.get(0).paymentId()), is(Optional.empty()));
+        assertThat(small.find(payments.get(2).paymentId()), is(Optional.of(payments.get(2))));
+    }
+
+    @Test
+    void forgetsPaymentsOlderThanTheMaximumAge() {
+        long evictionsBefore = evictions("age");
+        ManualClock clock = new ManualClock(NOW);
+        PaymentAuthorizer aging = new PaymentAuthorizer(clock, FraudCheck.standard(),
+                                                         new Bounds(1_000, 1L << 20, Duration.ofMinutes(10)));
+        Payment old = aging.authorize("ord-1", AMOUNT, PaymentMethod.CARD, VISA).payment();
+        clock.advance(Duration.ofMinutes(5));
+        Payment recent = aging.authorize("ord-2", AMOUNT, PaymentMethod.CARD, VISA).payment();
+
+        clock.advance(Duration.ofMinutes(5));
+
+        assertThat("the index by payment id forgets it too", aging.find(old.paymentId()), is(Optional.empty()));
+        assertThat(aging.find(recent.paymentId()), is(Optional.of(recent)));
+        assertThat(aging.size(), is(1));
+        assertThat(evictions("age"), is(evictionsBefore + 1));
+    }
+
+    /** Prints what a stored payment really retains; fails only if the estimate is far too low. */
+    @Test
+    void theByteEstimateOfAPaymentIsNotTooLow() {
+        PaymentAuthorizer store = new PaymentAuthorizer(CLOCK, FraudCheck.standard(), LOOSE);
+        int entries = 5_000;
+        long measured = RetainedHeap.perEntry(entries, i -> store.authorize(
+                "ord_" + UUID.randomUUID().toString().replace("-", ""), Money.of("59.98", new String("USD".toCharArray())),
+                PaymentMethod.CARD, VISA));
+        long estimated = BoundedStore.ENTRY_BYTES + PaymentAuthorizer.estimatedBytes(
+                store.authorize("ord_" + "0".repeat(32), AMOUNT, PaymentMethod.CARD, VISA).payment());
+        RetainedHeap.report("payments", measured, estimated);
+
+        assertThat(measured, lessThanOrEqualTo(2 * estimated));
+    }
+
+    @Test
+    void boundsAreConfiguredWithDefaultsFromTheShippedFile() {
+        assertThat(PaymentAuthorizer.bounds(Config.empty()),
+                   is(new Bounds(100_000, 32L << 20, Duration.ofHours(1))));
+        assertThat(PaymentAuthorizer.bounds(Config.just(ConfigSources.create(Map.of(
+                           "payment.store.max.age.ms", "1000")))).maxAge(), is(Duration.ofSeconds(1)));
+    }
+
+    private static long evictions(String reason) {
+        return MetricsProbe.counter("store_evictions_total", Map.of("store", "payments", "reason", reason));
     }
 
     @Test

@@ -1,4 +1,4 @@
-package dev.o11yshop.inventory;
+package dev.o11yshop.observability;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -7,15 +7,15 @@ import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.concurrent.atomic.AtomicReference;
 
-/** A clock that only moves when a test says so; safe to advance from several threads. */
-final class MutableClock extends Clock {
+/** Shared by the modules' tests: a UTC clock that only moves when a test says so; safe to advance from any thread. */
+public final class ManualClock extends Clock {
     private final AtomicReference<Instant> now;
 
-    MutableClock(Instant start) {
+    public ManualClock(Instant start) {
         this.now = new AtomicReference<>(start);
     }
 
-    void advance(Duration duration) {
+    public void advance(Duration duration) {
         now.updateAndGet(instant -> instant.plus(duration));
     }
 
