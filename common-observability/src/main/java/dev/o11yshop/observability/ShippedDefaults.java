@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URL;
 import java.util.Collections;
+import java.util.List;
 
 import io.helidon.config.Config;
 import io.helidon.config.ConfigSources;
@@ -40,13 +41,20 @@ public final class ShippedDefaults {
         return node.exists() ? node : shipped.get(key);
     }
 
+    /**
+     * The file in {@code anchor}'s jar or classes directory, else in the directory around it: Jib's image keeps
+     * classes and resources apart, in {@code /app/classes} and {@code /app/resources}.
+     */
     private static URL shippedFile(Class<?> anchor) {
         String home = anchor.getProtectionDomain().getCodeSource().getLocation().toString();
+        String around = home.substring(0, home.lastIndexOf('/', home.length() - 2) + 1);
         try {
-            return Collections.list(anchor.getClassLoader().getResources(FILE)).stream()
+            List<URL> candidates = Collections.list(anchor.getClassLoader().getResources(FILE));
+            return candidates.stream()
                     .filter(url -> url.toString().contains(home))
                     .findFirst()
-                    .orElseThrow(() -> new IllegalStateException("no " + FILE + " in " + home));
+                    .or(() -> candidates.stream().filter(url -> url.toString().contains(around)).findFirst())
+                    .orElseThrow(() -> new IllegalStateException("no " + FILE + " in or beside " + home));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot list " + FILE + " on the class path", e);
         }
