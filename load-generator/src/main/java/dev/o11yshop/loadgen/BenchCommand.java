@@ -277,6 +277,11 @@ final class BenchCommand implements Callable<Integer> {
                 measured = step(platform, driver, rate, label + " (again)");
             }
             steps.add(measured);
+            if (stopped()) {
+                // A step cut short by a signal measured nothing about the platform: no collapse, no probe.
+                ended = "stopped by a signal";
+                break;
+            }
             if (measured.failure() != null) {
                 ended = measured.failure() + "; the ramp ended there";
                 break;
@@ -341,7 +346,10 @@ final class BenchCommand implements Callable<Integer> {
         }
         double cpuShare = (processCpuNanos() - cpuBefore) / (double) (System.nanoTime() - wallBefore)
                 / Runtime.getRuntime().availableProcessors();
-        List<String> exited = platform.services().stream().filter(service -> !service.isAlive()).map(ServiceProcess::name).toList();
+        List<String> exited = platform.services().stream()
+                .filter(service -> !service.isAlive())
+                .map(ServiceProcess::name)
+                .toList();
         Step measured = new Step(rate, summary, cpuShare, exited, null);
         generatorSteps.add(measured);
         progress(String.format(Locale.ROOT, "%-34s target %7.1f/s achieved %7.1f/s  p50 %6.1f ms  p99 %7.1f ms  errors %.3f%% "
@@ -349,7 +357,7 @@ final class BenchCommand implements Callable<Integer> {
                                label, rate, summary.achievedRate(), measured.checkout().p50Millis(),
                                measured.checkout().p99Millis(), measured.checkout().errorRatio() * 100,
                                measured.checkout().shedRatio() * 100,
-                               measured.collapsed() ? "COLLAPSED" + (exited.isEmpty() ? "" : " (exited: " + String.join(", ", exited) + ")")
+                               measured.collapsed() ? "COLLAPSED" + (exited.isEmpty() ? "" : " (exited: " + exited + ")")
                                        : measured.sustainable() ? "ok" : "NOT sustainable"));
         if (!measured.sustainable()) {
             coolDown();
@@ -381,6 +389,15 @@ final class BenchCommand implements Callable<Integer> {
         }
     }
 
+    /** What the first signal does: the step in progress ends, no other starts, the report prints. */
+    void requestStop() {
+        stopRequested.countDown();
+        LoadRun run = current;
+        if (run != null) {
+            run.stop();
+        }
+    }
+
     private boolean stopped() {
         return stopRequested.getCount() == 0 || Thread.currentThread().isInterrupted();
     }
@@ -397,11 +414,7 @@ final class BenchCommand implements Callable<Integer> {
                         System.exit(128 + signal.getNumber());
                     }
                     progress("SIG" + signal.getName() + " received: ending the bench (again to quit at once)");
-                    stopRequested.countDown();
-                    LoadRun run = current;
-                    if (run != null) {
-                        run.stop();
-                    }
+                    requestStop();
                 });
             } catch (IllegalArgumentException e) {
                 // The JVM keeps this signal (-Xrs): the default exit stays, and the shutdown hook stops the services.

@@ -76,7 +76,8 @@ public record Mix(double browse, double checkout, double declined, double invali
                 throw new IllegalArgumentException("mix needs a number as the weight of '" + name + "', got '" + value + "'", e);
             }
             if (!validWeight(weight)) {
-                throw new IllegalArgumentException("mix needs a weight from 0 to " + (long) MAX_WEIGHT + " for '" + name + "', got '" + value + "'");
+                throw new IllegalArgumentException("mix needs a weight from 0 to " + (long) MAX_WEIGHT + " for '" + name
+                                                           + "', got '" + value + "'");
             }
             if (weights.put(scenario, weight) != null) {
                 throw new IllegalArgumentException("mix names '" + name + "' twice");
@@ -162,7 +163,8 @@ public record Mix(double browse, double checkout, double declined, double invali
 
     private static void check(String name, double weight) {
         if (!validWeight(weight)) {
-            throw new IllegalArgumentException("mix needs a weight from 0 to " + (long) MAX_WEIGHT + " for '" + name + "', got " + plain(weight));
+            throw new IllegalArgumentException("mix needs a weight from 0 to " + (long) MAX_WEIGHT + " for '" + name
+                                                       + "', got " + plain(weight));
         }
     }
 }

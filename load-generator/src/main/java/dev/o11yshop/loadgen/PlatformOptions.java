@@ -28,7 +28,8 @@ final class PlatformOptions {
     String bindAddress(CommandSpec spec) {
         if (!bindAddress.equals(LocalPlatform.LOOPBACK) && !bindAddress.equals(LocalPlatform.EVERY_INTERFACE)) {
             throw new ParameterException(spec.commandLine(), "--bind-address must be " + LocalPlatform.LOOPBACK
-                    + " (this machine only) or " + LocalPlatform.EVERY_INTERFACE + " (every interface), got '" + bindAddress + "'");
+                    + " (this machine only) or " + LocalPlatform.EVERY_INTERFACE + " (every interface), got '"
+                    + bindAddress + "'");
         }
         return bindAddress;
     }

@@ -295,7 +295,10 @@ public record RunSummary(Instant startedAt,
         return seconds > 0 ? count / seconds : 0;
     }
 
-    /** The status of a key of {@link ScenarioStats#statuses()}: the code, {@link TrafficStats#SHED} or {@link TrafficStats#NO_RESPONSE}. */
+    /**
+     * The status of a key of {@link ScenarioStats#statuses()}: the code, {@link TrafficStats#SHED} or
+     * {@link TrafficStats#NO_RESPONSE}.
+     */
     static int code(String status) {
         return switch (status) {
             case "error" -> TrafficStats.NO_RESPONSE;

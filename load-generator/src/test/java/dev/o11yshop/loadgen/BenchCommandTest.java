@@ -66,16 +66,19 @@ class BenchCommandTest {
     void aCollapsedStepIsReportedWithItsRecoveryAndTheSearchGoesOn() throws Exception {
         BenchCommand.Driver driver = options -> options.rate() >= BREAKING ? collapsed(options) : served(options);
 
-        int code = bench.bench(new PrintWriter(out, true), runDir, this::standInPlatform, driver, new BenchCommand.TraceCompleteness(),
-                               () -> { });
+        int code = bench.bench(new PrintWriter(out, true), runDir, this::standInPlatform, driver,
+                               new BenchCommand.TraceCompleteness(), () -> { });
 
         String output = out.toString();
         System.out.printf("bench with a stand-in platform that breaks at %.0f/s:%n%s", BREAKING, output);
         assertEquals(0, code, output);
         assertThat(output, containsString("[bench] observability on: collapsed at 800/s, recovered at 400/s"));
-        assertThat(output, containsString("| overload, full observability | collapsed at 800/s, recovered at 400/s | recovered |"));
-        assertThat(output, containsString("| max sustainable checkouts/s, full observability (p99 < 100 ms, errors < 0.1%) | 700 |"));
-        assertThat(output, containsString("| most shed at one step (503 with Retry-After), full observability | 10.0% at 750/s |"));
+        assertThat(output, containsString("| overload, full observability | collapsed at 800/s, recovered at 400/s "
+                                                  + "| recovered |"));
+        assertThat(output, containsString("| max sustainable checkouts/s, full observability (p99 < 100 ms, errors < 0.1%) "
+                                                  + "| 700 |"));
+        assertThat(output, containsString("| most shed at one step (503 with Retry-After), full observability "
+                                                  + "| 10.0% at 750/s |"));
         assertThat(output, containsString("checkout latency at 50% of max (350/s)"));
         JsonNode report = Json.MAPPER.readTree(runDir.resolve("bench.json").toFile());
         assertEquals(800, report.path("observability_on").path("collapses").path(0).path("rate").asDouble());
@@ -98,7 +101,8 @@ class BenchCommandTest {
             return broken.get() ? collapsed(options) : served(options);
         };
 
-        int code = bench.bench(new PrintWriter(out, true), runDir, platforms, driver, new BenchCommand.TraceCompleteness(), () -> { });
+        int code = bench.bench(new PrintWriter(out, true), runDir, platforms, driver,
+                               new BenchCommand.TraceCompleteness(), () -> { });
 
         String output = out.toString();
         assertEquals(0, code, "a collapse is a finding, not a failure of the bench: " + output);
@@ -127,18 +131,41 @@ class BenchCommandTest {
             return served(options);
         };
 
-        int code = bench.bench(new PrintWriter(out, true), runDir, platforms, driver, new BenchCommand.TraceCompleteness(), () -> { });
+        int code = bench.bench(new PrintWriter(out, true), runDir, platforms, driver,
+                               new BenchCommand.TraceCompleteness(), () -> { });
 
         String output = out.toString();
         assertEquals(1, code, output);
         assertThat(output, containsString("step at 400/s failed: IllegalStateException: connection pool exploded"));
         assertThat(output, containsString("| FAILED | observability on: step at 400/s failed: IllegalStateException: "
                                                   + "connection pool exploded; the ramp ended there |"));
-        assertThat(output, containsString("| FAILED | observability off: AssertionError: order-service did not exit within PT20S"));
+        assertThat(output, containsString("| FAILED | observability off: AssertionError: "
+                                                  + "order-service did not exit within PT20S"));
         assertThat(output, containsString("| measure | value | target |"));
         assertTrue(Files.isRegularFile(runDir.resolve("bench.json")));
         assertEquals(2, platformsStarted.get(), "the second phase ran after the first failed");
         assertEveryChildStopped(6);
+    }
+
+    @Test
+    void aSignalEndsTheBenchWithItsReportAndStopsTheServices() throws Exception {
+        BenchCommand.Driver driver = options -> {
+            if (options.rate() == 400) {
+                bench.requestStop(); // SIGINT while this step runs
+            }
+            return served(options);
+        };
+
+        int code = bench.bench(new PrintWriter(out, true), runDir, this::standInPlatform, driver,
+                               new BenchCommand.TraceCompleteness(), () -> { });
+
+        String output = out.toString();
+        assertEquals(1, code, output);
+        assertThat(output, containsString("| max sustainable checkouts/s, full observability (p99 < 100 ms, errors < 0.1%) "
+                                                  + "| 200 (ended early: stopped by a signal) |"));
+        assertThat(output, containsString("| FAILED | observability on: stopped by a signal |"));
+        assertThat(output, containsString("| overload, full observability | no collapse | recovered |"));
+        assertEveryChildStopped(3);
     }
 
     @Test

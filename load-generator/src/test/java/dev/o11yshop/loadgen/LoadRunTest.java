@@ -152,8 +152,9 @@ class LoadRunTest {
             String metrics = java.net.http.HttpClient.newHttpClient()
                     .send(java.net.http.HttpRequest.newBuilder(control.uri().resolve("/metrics")).build(),
                           java.net.http.HttpResponse.BodyHandlers.ofString()).body();
-            assertTrue(Pattern.compile("loadgen_requests_total\\{outcome=\"shed\",scenario=\"checkout\",[^}]*status=\"503\"[^}]*} [1-9]")
-                               .matcher(metrics).find(), metrics);
+            Pattern shed = Pattern.compile(
+                    "loadgen_requests_total\\{outcome=\"shed\",scenario=\"checkout\",[^}]*status=\"503\"[^}]*} [1-9]");
+            assertTrue(shed.matcher(metrics).find(), metrics);
         }
 
         long checkouts = summary.scenario(Scenario.CHECKOUT).requests();
