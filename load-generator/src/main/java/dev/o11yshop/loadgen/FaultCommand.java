@@ -68,7 +68,8 @@ final class FaultCommand implements Callable<Integer> {
                 .orElseThrow(() -> new ParameterException(spec.commandLine(), "no --admin-url given and no local run found under "
                         + runRoot.toAbsolutePath() + "; start `local` first or pass --admin-url"));
         HttpRequest.Builder request = HttpRequest.newBuilder(admin.resolve("/faults")).timeout(Duration.ofSeconds(5));
-        AdminToken.authorize(request, token(local));
+        Token token = token(local);
+        AdminToken.authorize(request, token == null ? null : token.value());
         if (settings.size() == 1 && settings.getFirst().equals("clear")) {
             request.DELETE();
         } else {
@@ -78,8 +79,10 @@ final class FaultCommand implements Callable<Integer> {
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
         HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
         if (response.statusCode() == 401) {
-            spec.commandLine().getErr().println("load-generator: " + name + " needs its admin token for /faults (401): "
-                    + "pass --admin-token, set ADMIN_TOKEN, or use the `local` run's endpoints.json (adminToken)");
+            spec.commandLine().getErr().println("load-generator: " + name + (token == null
+                    ? " needs its admin token for /faults (401): pass --admin-token, set ADMIN_TOKEN, or use the `local` "
+                            + "run's endpoints.json (adminToken)"
+                    : " refused the admin token from " + token.source() + " for /faults (401): it is not this service's token"));
             return 1;
         }
         if (response.statusCode() != 200) {
@@ -96,19 +99,23 @@ final class FaultCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** An admin token and where it came from, for the message when a service refuses it. */
+    private record Token(String value, String source) {
+    }
+
     /**
      * {@code --admin-token}, else {@code ADMIN_TOKEN}, else the token of the {@code local} run the URL came from;
      * null for none. A token from a run is never sent to a URL given by hand: it belongs to that run's services.
      */
-    private String token(Endpoints local) {
+    private Token token(Endpoints local) {
         if (adminToken != null && !adminToken.isBlank()) {
-            return adminToken;
+            return new Token(adminToken, "--admin-token");
         }
         String fromEnv = env.get(AdminToken.ENV);
         if (fromEnv != null && !fromEnv.isBlank()) {
-            return fromEnv;
+            return new Token(fromEnv, AdminToken.ENV);
         }
-        return local == null ? null : local.adminToken();
+        return local == null || local.adminToken() == null ? null : new Token(local.adminToken(), "endpoints.json");
     }
 
     private String body(List<String> pairs) throws JsonProcessingException {
