@@ -1,5 +1,6 @@
 package dev.o11yshop.loadgen;
 
+import java.io.IOException;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -8,7 +9,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.json.JsonReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectReader;
 import dev.o11yshop.observability.Json;
 import dev.o11yshop.observability.Problem.FieldError;
 import dev.o11yshop.observability.ProblemException;
@@ -34,13 +38,16 @@ import org.slf4j.LoggerFactory;
  *     <li>{@code GET /metrics}: Prometheus text format ({@code loadgen_requests_total}, ...)</li>
  *     <li>{@code GET /health}, {@code /health/live}, {@code /health/ready}</li>
  *     <li>{@code GET /status}: target and achieved rate, mix, counts (JSON)</li>
- *     <li>{@code GET|PUT /rate}: {@code {"rate": 50}}</li>
+ *     <li>{@code GET|PUT /rate}: {@code {"rate": 50}}, from {@value TrafficOptions#MIN_RATE} to
+ *     {@value TrafficOptions#MAX_RATE} actions per second</li>
  *     <li>{@code GET|PUT /mix}: {@code {"browse": 60, "checkout": 30, "declined": 5, "invalid": 5}}; a PUT replaces
- *     the whole mix, scenarios left out get weight 0</li>
+ *     the whole mix, scenarios left out get weight 0; each weight from 0 to {@value Mix#MAX_WEIGHT}, at least one
+ *     positive</li>
  *     <li>{@code POST /alerts}: Alertmanager's webhook receiver ({@link AlertWebhook}): one {@code alert_received}
  *     log line per alert, counted in {@code loadgen_alerts_received_total{status}}</li>
  * </ul>
- * Bad input is a 400 {@code application/problem+json} naming the field at fault.
+ * Bad input (NaN, infinities, numbers out of range, a mix without a positive weight) is a 400
+ * {@code application/problem+json} naming the field at fault, never a 500.
  */
 public final class ControlServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ControlServer.class);
@@ -52,26 +59,30 @@ public final class ControlServer implements AutoCloseable {
     }
 
     /**
-     * Starts serving {@code run} on {@code port} (0 = ephemeral) on every interface.
+     * Starts serving {@code run} on {@code port} (0 = ephemeral) on loopback.
      *
      * @throws RuntimeException when the port cannot be bound
      */
     public static ControlServer start(LoadRun run, int port) {
-        return start(run, port, alert -> { });
+        return start(run, LocalPlatform.LOOPBACK, port, alert -> { });
     }
 
     /**
-     * As {@link #start(LoadRun, int)}, handing every alert {@code POST /alerts} receives to {@code alerts} too.
+     * Starts serving {@code run} on {@code host}:{@code port} (0 = ephemeral), handing every alert {@code POST /alerts}
+     * receives to {@code alerts} too.
      *
+     * @param host the address to listen on: {@link LocalPlatform#LOOPBACK}, or {@link LocalPlatform#EVERY_INTERFACE}
+     *             for the in-cluster generator, which Prometheus scrapes from another pod
      * @throws RuntimeException when the port cannot be bound
      */
-    public static ControlServer start(LoadRun run, int port, Consumer<AlertNotification> alerts) {
+    public static ControlServer start(LoadRun run, String host, int port, Consumer<AlertNotification> alerts) {
         HealthObserver health = HealthObserver.builder()
                 .useSystemServices(false)
                 .details(true)
                 .addCheck(() -> HealthCheckResponse.builder().status(true).build(), HealthCheckType.LIVENESS, "alive")
                 .build();
         WebServer server = WebServer.builder()
+                .host(host)
                 .port(port)
                 .shutdownHook(false)
                 .featuresDiscoverServices(false)
@@ -88,7 +99,7 @@ public final class ControlServer implements AutoCloseable {
                 })
                 .build()
                 .start();
-        LOG.atInfo().addKeyValue("admin_port", server.port()).log("control_server_started");
+        LOG.atInfo().addKeyValue("admin_port", server.port()).addKeyValue("host", host).log("control_server_started");
         return new ControlServer(server);
     }
 
@@ -97,9 +108,9 @@ public final class ControlServer implements AutoCloseable {
         return server.port();
     }
 
-    /** {@code http://localhost:<port>}. */
+    /** {@code http://127.0.0.1:<port>}: reachable whether it listens on loopback or on every interface. */
     public URI uri() {
-        return URI.create("http://localhost:" + port());
+        return URI.create("http://" + LocalPlatform.LOOPBACK + ":" + port());
     }
 
     @Override
@@ -109,6 +120,8 @@ public final class ControlServer implements AutoCloseable {
 
     /** The control routes. */
     static final class ControlService implements HttpService {
+        private static final ObjectReader LENIENT_NUMBERS = Json.MAPPER.reader().with(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS);
+
         private final LoadRun run;
         private final AlertWebhook alerts;
 
@@ -136,11 +149,11 @@ public final class ControlServer implements AutoCloseable {
             if (!rate.isNumber()) {
                 throw ProblemException.invalidField("rate", "must be a number");
             }
-            double value = rate.doubleValue();
-            if (!(value > 0) || value > TrafficOptions.MAX_RATE) {
-                throw ProblemException.invalidField("rate", "must be a positive number up to " + (long) TrafficOptions.MAX_RATE);
+            // NaN, the infinities and numbers too large for a double (1e400) all fail this range check.
+            if (!TrafficOptions.validRate(rate.doubleValue())) {
+                throw ProblemException.invalidField("rate", TrafficOptions.RATE_RANGE + ", got " + rate);
             }
-            run.setRate(value);
+            run.setRate(rate.doubleValue());
             Json.send(res, Status.OK_200, run.status());
         }
 
@@ -157,8 +170,9 @@ public final class ControlServer implements AutoCloseable {
                     errors.add(new FieldError(name, "is not a scenario; known: " + String.join(", ", Scenario.LABELS)));
                 } else if (!weight.isNumber()) {
                     errors.add(new FieldError(name, "must be a number"));
-                } else if (!(weight.doubleValue() >= 0) || Double.isInfinite(weight.doubleValue())) {
-                    errors.add(new FieldError(name, "must not be negative"));
+                } else if (!Mix.validWeight(weight.doubleValue())) {
+                    // Bounded weights cannot overflow when summed ({"browse": 1.7e308, "checkout": 1.7e308}).
+                    errors.add(new FieldError(name, Mix.WEIGHT_RANGE + ", got " + weight));
                 } else {
                     weights.put(scenario.get(), weight.doubleValue());
                 }
@@ -173,9 +187,23 @@ public final class ControlServer implements AutoCloseable {
             Json.send(res, Status.OK_200, run.status());
         }
 
+        /**
+         * The body as a JSON object. NaN and the infinities are read as numbers, so that they are reported as a bad
+         * value of their field rather than as malformed JSON.
+         */
         private static JsonNode object(ServerRequest req) {
-            JsonNode body = Json.parse(Json.readBytes(req), JsonNode.class);
-            if (!body.isObject()) {
+            byte[] bytes = Json.readBytes(req);
+            if (bytes.length == 0) {
+                throw ProblemException.invalidField("body", "request body is required");
+            }
+            JsonNode body;
+            try {
+                body = LENIENT_NUMBERS.readTree(bytes);
+            } catch (IOException e) {
+                String detail = e instanceof JsonProcessingException json ? json.getOriginalMessage() : e.getMessage();
+                throw ProblemException.invalidField("body", "malformed JSON: " + detail);
+            }
+            if (body == null || !body.isObject()) {
                 throw ProblemException.invalidField("body", "must be a JSON object");
             }
             return body;

@@ -23,7 +23,9 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code fault <service> key=value…}: sets (or with {@code clear}, clears) fault injection on a service's admin
- * port and prints the state the service reports, with its {@code fault_injection_active} gauges.
+ * port and prints the state the service reports, with its {@code fault_injection_active} gauges. It sends the admin
+ * token ({@code Authorization: Bearer}) from {@code --admin-token}, else {@code ADMIN_TOKEN}, else the
+ * {@code adminToken} of the {@code local} run whose {@code endpoints.json} gave the URL.
  */
 @Command(name = "fault",
          mixinStandardHelpOptions = true,
@@ -50,13 +52,24 @@ final class FaultCommand implements Callable<Integer> {
     @Option(names = "--run-root", defaultValue = "run", description = "where `local` keeps its runs (default: ${DEFAULT-VALUE})")
     Path runRoot;
 
+    @Option(names = "--admin-token", paramLabel = "TOKEN",
+            description = "the services' admin token (default: env ADMIN_TOKEN, else the adminToken of the newest `local` "
+                    + "run's endpoints.json when the URL comes from there too)")
+    String adminToken;
+
+    /** The environment, for {@code ADMIN_TOKEN}; tests give their own. */
+    Map<String, String> env = System.getenv();
+
     @Override
     public Integer call() throws IOException, InterruptedException {
         String name = serviceName(service);
-        URI admin = adminUrl != null ? adminUrl : Endpoints.latest(runRoot).admin(name)
+        Endpoints local = adminUrl != null ? null : Endpoints.latest(runRoot);
+        URI admin = adminUrl != null ? adminUrl : local.admin(name)
                 .orElseThrow(() -> new ParameterException(spec.commandLine(), "no --admin-url given and no local run found under "
                         + runRoot.toAbsolutePath() + "; start `local` first or pass --admin-url"));
         HttpRequest.Builder request = HttpRequest.newBuilder(admin.resolve("/faults")).timeout(Duration.ofSeconds(5));
+        Token token = token(local);
+        AdminToken.authorize(request, token == null ? null : token.value());
         if (settings.size() == 1 && settings.getFirst().equals("clear")) {
             request.DELETE();
         } else {
@@ -65,6 +78,13 @@ final class FaultCommand implements Callable<Integer> {
         }
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
         HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        if (response.statusCode() == 401) {
+            spec.commandLine().getErr().println("load-generator: " + name + (token == null
+                    ? " needs its admin token for /faults (401): pass --admin-token, set ADMIN_TOKEN, or use the `local` "
+                            + "run's endpoints.json (adminToken)"
+                    : " refused the admin token from " + token.source() + " for /faults (401): it is not this service's token"));
+            return 1;
+        }
         if (response.statusCode() != 200) {
             spec.commandLine().getErr().println("load-generator: " + name + " refused the faults (" + response.statusCode()
                                                         + "): " + response.body());
@@ -77,6 +97,25 @@ final class FaultCommand implements Callable<Integer> {
                 .filter(line -> line.startsWith("fault_injection_active{"))
                 .forEach(line -> spec.commandLine().getOut().println("  " + line));
         return 0;
+    }
+
+    /** An admin token and where it came from, for the message when a service refuses it. */
+    private record Token(String value, String source) {
+    }
+
+    /**
+     * {@code --admin-token}, else {@code ADMIN_TOKEN}, else the token of the {@code local} run the URL came from;
+     * null for none. A token from a run is never sent to a URL given by hand: it belongs to that run's services.
+     */
+    private Token token(Endpoints local) {
+        if (adminToken != null && !adminToken.isBlank()) {
+            return new Token(adminToken, "--admin-token");
+        }
+        String fromEnv = env.get(AdminToken.ENV);
+        if (fromEnv != null && !fromEnv.isBlank()) {
+            return new Token(fromEnv, AdminToken.ENV);
+        }
+        return local == null || local.adminToken() == null ? null : new Token(local.adminToken(), "endpoints.json");
     }
 
     private String body(List<String> pairs) throws JsonProcessingException {

@@ -306,8 +306,9 @@ public final class LoadRun {
      * @param droppedByCap      arrivals dropped because {@code maxConcurrency} actions were in flight
      * @param inFlight          actions sent and not answered yet
      * @param maxConcurrency    the concurrency cap
-     * @param statuses          completed actions by status class ({@code 2xx} ... {@code error})
-     * @param scenarios         completed actions per scenario by status code
+     * @param statuses          completed actions by status class ({@code 2xx} ... {@code 5xx}, then {@code shed}:
+     *                          503 with {@code Retry-After}, not counted under 5xx, then {@code error}: no answer)
+     * @param scenarios         completed actions per scenario by status code (and {@code shed}, {@code error})
      * @param lastIntervalP50Millis median latency of the last progress interval, if any
      * @param lastIntervalP99Millis 99th percentile of the last progress interval, if any
      */
@@ -369,6 +370,7 @@ public final class LoadRun {
     private void perform(Scenario scenario, long intended, ShopActions actions) {
         long sentAt = System.nanoTime();
         int status = TrafficStats.NO_RESPONSE;
+        boolean shed = false;
         Span span = null;
         Throwable failure = null;
         try {
@@ -379,6 +381,7 @@ public final class LoadRun {
                     .start();
             ShopActions.Result result = actions.perform(scenario, span, sentAt + options.requestTimeout().toNanos());
             status = result.status();
+            shed = result.shed();
             if (result.orderId() != null) {
                 span.tag("order.id", result.orderId());
             }
@@ -391,8 +394,8 @@ public final class LoadRun {
         } finally {
             try {
                 long latency = System.nanoTime() - intended;
-                stats.recordResult(scenario, status, latency);
-                LoadMetrics.recordResult(scenario, status, latency);
+                stats.recordResult(scenario, shed ? TrafficStats.SHED : status, latency);
+                LoadMetrics.recordResult(scenario, status, shed, latency);
                 if (span != null) {
                     finishSpan(span, scenario, status, sentAt - intended, failure);
                 }
@@ -492,8 +495,9 @@ public final class LoadRun {
         if (classes.get("3xx") > 0) {
             line.append("3xx ").append(classes.get("3xx")).append(' ');
         }
-        line.append(String.format(Locale.ROOT, "4xx %d 5xx %d error %d  cap-drops %d", classes.get("4xx"),
-                                  classes.get("5xx"), classes.get("error"), stats.droppedByCap()));
+        line.append(String.format(Locale.ROOT, "4xx %d 5xx %d shed %d error %d  cap-drops %d", classes.get("4xx"),
+                                  classes.get("5xx"), classes.get(TrafficStats.SHED_KEY), classes.get("error"),
+                                  stats.droppedByCap()));
         if (stats.droppedByCap() > 0) {
             line.append(" (max-concurrency ").append(options.maxConcurrency()).append(" reached)");
         }

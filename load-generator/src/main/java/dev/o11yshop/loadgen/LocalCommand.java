@@ -76,9 +76,13 @@ final class LocalCommand implements Callable<Integer> {
     @Mixin
     PlatformOptions platformOptions;
 
-    /** Set by local itself (ports, where to export, how the services find each other): not for --env. */
-    private static final Set<String> LOCAL_ENV = Set.of("PORT", "ADMIN_PORT", "LOG_FORMAT", "OTEL_EXPORTER_OTLP_ENDPOINT",
-                                                        "INVENTORY_URL", "PAYMENT_URL");
+    /**
+     * Set by local itself (ports and where they listen, where to export, how the services find each other, the run's
+     * admin token): not for --env.
+     */
+    private static final Set<String> LOCAL_ENV = Set.of("PORT", "ADMIN_PORT", LocalPlatform.HOST_ENV, AdminToken.ENV,
+                                                        "LOG_FORMAT", "OTEL_EXPORTER_OTLP_ENDPOINT", "INVENTORY_URL",
+                                                        "PAYMENT_URL");
     private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
 
     /** Set by SIGINT/SIGTERM: before traffic starts it means "start none"; during traffic the run is stopped. */
@@ -96,6 +100,7 @@ final class LocalCommand implements Callable<Integer> {
                     + "(1 = the chart's timings), got " + alertTimeFactor);
         }
         checkServiceEnv();
+        String bindAddress = platformOptions.bindAddress(spec);
         Path project = platformOptions.project(spec);
         boolean withAlerting = alertingWanted(out);
         Path runDir = platformOptions.runRoot.resolve(LocalDateTime.now().format(RUN_NAME));
@@ -105,7 +110,8 @@ final class LocalCommand implements Callable<Integer> {
         out.printf("==> starting the platform (logs in %s)%n", runDir);
         out.flush();
         long started = System.nanoTime();
-        try (LocalPlatform platform = LocalPlatform.start(project, runDir, serviceEnv)) {
+        // A new admin token per run (LocalPlatform makes it), in endpoints.json for `fault` and for people.
+        try (LocalPlatform platform = LocalPlatform.start(project, runDir, serviceEnv, bindAddress)) {
             out.printf("    3 services ready in %.1f s%n", (System.nanoTime() - started) / 1e9);
             for (ServiceProcess service : platform.services()) {
                 out.printf("    %-18s api %-24s admin %s  (pid %d)%n", service.name(), service.api(), service.admin(), service.pid());
@@ -113,10 +119,12 @@ final class LocalCommand implements Callable<Integer> {
             Telemetry telemetry = PlatformOptions.generatorTelemetry(platform.receiver());
             TrafficOptions targeted = traffic.withTargets(platform.order().api(), platform.inventory().api());
             LoadRun run = new LoadRun(targeted, telemetry.tracer(), System.out);
-            try (ControlServer control = ControlServer.start(run, 0, this::forwardAlert)) {
-                URI generatorAdmin = URI.create("http://127.0.0.1:" + control.port());
+            try (ControlServer control = ControlServer.start(run, bindAddress, 0, this::forwardAlert)) {
+                URI generatorAdmin = control.uri();
                 out.printf("    %-18s admin %s  (GET /metrics /status, PUT /rate /mix, POST /alerts)%n", "load-generator",
                            generatorAdmin);
+                out.printf("    %-18s PUT/DELETE /faults need Authorization: Bearer <adminToken of %s>%n", "admin token",
+                           runDir.resolve(Endpoints.FILE));
                 Endpoints endpoints = Endpoints.of(platform).withAdmin("load-generator", generatorAdmin);
                 if (withAlerting && !stopRequested) {
                     warmUp(out, targeted, telemetry);

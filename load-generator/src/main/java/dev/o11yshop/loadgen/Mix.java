@@ -8,21 +8,30 @@ import java.util.StringJoiner;
 
 /**
  * Relative weights of the scenarios: each request picks a scenario with probability weight / sum of weights.
- * Weights are non-negative and at least one is positive; a scenario not mentioned has weight 0.
+ * Weights are numbers from 0 to {@value #MAX_WEIGHT} and at least one is positive; a scenario not mentioned has
+ * weight 0. The bound keeps the sum finite, so every share is a number.
  */
 public record Mix(double browse, double checkout, double declined, double invalid) {
     /** The default mix, as {@code --mix} spells it. */
     public static final String DEFAULT_SPEC = "browse=60,checkout=30,declined=5,invalid=5";
+    /** Highest weight of one scenario: weights are relative, so this limits nothing but overflow. */
+    public static final double MAX_WEIGHT = 1_000_000;
+    /** What a weight must be, after its name. */
+    static final String WEIGHT_RANGE = "must be a number from 0 to " + (long) MAX_WEIGHT;
 
     public Mix {
         check("browse", browse);
         check("checkout", checkout);
         check("declined", declined);
         check("invalid", invalid);
-        double sum = browse + checkout + declined + invalid;
-        if (!(sum > 0) || Double.isInfinite(sum)) {
+        if (!(browse + checkout + declined + invalid > 0)) {
             throw new IllegalArgumentException("mix needs at least one positive weight, got " + spec(browse, checkout, declined, invalid));
         }
+    }
+
+    /** Whether {@code weight} is a number from 0 to {@link #MAX_WEIGHT}; NaN is not. */
+    static boolean validWeight(double weight) {
+        return weight >= 0 && weight <= MAX_WEIGHT;
     }
 
     /** browse=60, checkout=30, declined=5, invalid=5. */
@@ -66,8 +75,9 @@ public record Mix(double browse, double checkout, double declined, double invali
             } catch (NumberFormatException e) {
                 throw new IllegalArgumentException("mix needs a number as the weight of '" + name + "', got '" + value + "'", e);
             }
-            if (!(weight >= 0) || Double.isInfinite(weight)) {
-                throw new IllegalArgumentException("mix needs a non-negative weight for '" + name + "', got '" + value + "'");
+            if (!validWeight(weight)) {
+                throw new IllegalArgumentException("mix needs a weight from 0 to " + (long) MAX_WEIGHT + " for '" + name
+                                                           + "', got '" + value + "'");
             }
             if (weights.put(scenario, weight) != null) {
                 throw new IllegalArgumentException("mix names '" + name + "' twice");
@@ -152,8 +162,9 @@ public record Mix(double browse, double checkout, double declined, double invali
     }
 
     private static void check(String name, double weight) {
-        if (!(weight >= 0) || Double.isInfinite(weight)) {
-            throw new IllegalArgumentException("mix needs a non-negative weight for '" + name + "', got " + plain(weight));
+        if (!validWeight(weight)) {
+            throw new IllegalArgumentException("mix needs a weight from 0 to " + (long) MAX_WEIGHT + " for '" + name
+                                                       + "', got " + plain(weight));
         }
     }
 }

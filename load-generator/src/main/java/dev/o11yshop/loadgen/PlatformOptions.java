@@ -18,6 +18,22 @@ final class PlatformOptions {
     @Option(names = "--root", description = "the o11y-shop checkout with built jars (default: found from this jar or the working directory)")
     Path root;
 
+    @Option(names = "--bind-address", defaultValue = LocalPlatform.LOOPBACK, paramLabel = "ADDR",
+            description = "where the services (API and admin ports), the OTLP receiver and the generator's admin port listen: "
+                    + LocalPlatform.LOOPBACK + " = this machine only, " + LocalPlatform.EVERY_INTERFACE
+                    + " = every interface, for containers or other machines (default: ${DEFAULT-VALUE})")
+    String bindAddress;
+
+    /** {@code --bind-address}, checked: a usage error unless it is loopback or every interface. */
+    String bindAddress(CommandSpec spec) {
+        if (!bindAddress.equals(LocalPlatform.LOOPBACK) && !bindAddress.equals(LocalPlatform.EVERY_INTERFACE)) {
+            throw new ParameterException(spec.commandLine(), "--bind-address must be " + LocalPlatform.LOOPBACK
+                    + " (this machine only) or " + LocalPlatform.EVERY_INTERFACE + " (every interface), got '"
+                    + bindAddress + "'");
+        }
+        return bindAddress;
+    }
+
     /** The checkout whose service jars to start; a usage error when there is none. */
     Path project(CommandSpec spec) {
         Path project = root != null ? root : ProjectRoot.find().orElseThrow(() -> new ParameterException(

@@ -135,7 +135,8 @@ final class RunCommand implements Callable<Integer> {
         try {
             if (port >= 0) {
                 try {
-                    control = ControlServer.start(run, port);
+                    // The in-cluster generator: Prometheus and Alertmanager reach this port from other pods.
+                    control = ControlServer.start(run, LocalPlatform.EVERY_INTERFACE, port, alert -> { });
                 } catch (RuntimeException e) {
                     err.println("load-generator: cannot serve the admin port " + port + ": " + rootMessage(e));
                     err.flush();
@@ -245,14 +246,14 @@ final class RunCommand implements Callable<Integer> {
     }
 
     private static double rate(String value) throws UsageException {
-        String problem = "--rate must be a positive number up to " + (long) TrafficOptions.MAX_RATE + ", got '" + value + "'";
+        String problem = "--rate " + TrafficOptions.RATE_RANGE + ", got '" + value + "'";
         double parsed;
         try {
             parsed = Double.parseDouble(value.trim());
         } catch (NumberFormatException e) {
             throw new UsageException(problem);
         }
-        if (!(parsed > 0) || parsed > TrafficOptions.MAX_RATE) {
+        if (!TrafficOptions.validRate(parsed)) {
             throw new UsageException(problem);
         }
         return parsed;

@@ -61,7 +61,8 @@ public record RunSummary(Instant startedAt,
      * @param rate     completed actions per second of the run
      * @param ok       actions that ended with the scenario's expected status
      * @param errors   actions that did not
-     * @param statuses count per status code, {@code error} for no answer; in code order
+     * @param statuses count per status code, {@code shed} for a 503 with {@code Retry-After} (not counted under 503),
+     *                 {@code error} for no answer; in code order
      * @param latency  latencies in nanoseconds from the intended start; a copy owned by this row, do not modify
      */
     public record ScenarioStats(String scenario, long requests, double rate, long ok, long errors,
@@ -104,9 +105,19 @@ public record RunSummary(Instant startedAt,
             return latency.getCountBetweenValues(latency.lowestEquivalentValue(nanos), latency.getMaxValue());
         }
 
-        /** Share of actions that did not end as expected, 0 to 1. */
+        /** Share of actions that did not end as expected, 0 to 1 (shed answers included). */
         public double errorRatio() {
             return requests == 0 ? 0 : (double) errors / requests;
+        }
+
+        /** Actions a service shed: answered at once with 503 and {@code Retry-After} (admission control). */
+        public long shed() {
+            return statuses.getOrDefault(TrafficStats.SHED_KEY, 0L);
+        }
+
+        /** Share of actions that were shed, 0 to 1. */
+        public double shedRatio() {
+            return requests == 0 ? 0 : (double) shed() / requests;
         }
 
         /** The outcomes that were not {@code scenario}'s expected one, e.g. {@code 503:4 error:1}, or {@code -}. */
@@ -165,6 +176,11 @@ public record RunSummary(Instant startedAt,
         out.append(row(total, totalErrorDetail()));
         out.append('\n');
         out.append(String.format(Locale.ROOT, "confirmed checkouts %d%n", confirmedCheckouts()));
+        if (total.shed() > 0) {
+            out.append(String.format(Locale.ROOT, "shed %d (%.1f%%): answered at once with 503 and Retry-After, the services' "
+                                             + "admission control; other 5xx are counted apart%n",
+                                     total.shed(), total.shedRatio() * 100));
+        }
         if (!sampleCheckoutTraceIds.isEmpty()) {
             out.append("sample checkout trace ids: ").append(String.join(", ", sampleCheckoutTraceIds)).append('\n');
         }
@@ -227,6 +243,7 @@ public record RunSummary(Instant startedAt,
         node.put("rate", round(row.rate()));
         node.put("ok", row.ok());
         node.put("errors", row.errors());
+        node.put("shed", row.shed());
         ObjectNode latency = node.putObject("latencyMs");
         latency.put("p50", round(row.p50Millis()));
         latency.put("p90", round(row.p90Millis()));
@@ -278,13 +295,29 @@ public record RunSummary(Instant startedAt,
         return seconds > 0 ? count / seconds : 0;
     }
 
+    /**
+     * The status of a key of {@link ScenarioStats#statuses()}: the code, {@link TrafficStats#SHED} or
+     * {@link TrafficStats#NO_RESPONSE}.
+     */
     static int code(String status) {
-        return status.equals("error") ? TrafficStats.NO_RESPONSE : Integer.parseInt(status);
+        return switch (status) {
+            case "error" -> TrafficStats.NO_RESPONSE;
+            case TrafficStats.SHED_KEY -> TrafficStats.SHED;
+            default -> Integer.parseInt(status);
+        };
     }
 
-    /** Status codes in numeric order, {@code error} last. */
+    /** Status codes in numeric order, then {@code shed}, then {@code error}. */
     static int compareStatus(String a, String b) {
-        return Integer.compare(a.equals("error") ? 1000 : Integer.parseInt(a), b.equals("error") ? 1000 : Integer.parseInt(b));
+        return Integer.compare(order(a), order(b));
+    }
+
+    private static int order(String status) {
+        return switch (status) {
+            case TrafficStats.SHED_KEY -> 1000;
+            case "error" -> 1001;
+            default -> Integer.parseInt(status);
+        };
     }
 
     private static double round(double value) {

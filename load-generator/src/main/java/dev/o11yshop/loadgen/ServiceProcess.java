@@ -17,30 +17,47 @@ import java.util.concurrent.TimeUnit;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One service running as a real child JVM from its packaged jar, as a user runs it: ephemeral ports (learnt from
- * its {@code server_started} log line), stdout to a file in the run directory, stopped with SIGTERM.
+ * its {@code server_started} log line), stdout to a file in the run directory, stopped with SIGTERM (and killed
+ * when it has not exited {@link #STOP_GRACE} later). Tracked by {@link ChildProcesses}, so it never outlives this
+ * JVM.
  */
 public final class ServiceProcess implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(ServiceProcess.class);
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    /** The chart's terminationGracePeriodSeconds: a service drains its in-flight checkouts within it. */
+    static final Duration STOP_GRACE = Duration.ofSeconds(20);
 
     private final String name;
     private final Process process;
     private final Path stdout;
+    private final String adminToken;
     private int port;
     private int adminPort;
 
-    private ServiceProcess(String name, Process process, Path stdout) {
+    private ServiceProcess(String name, Process process, Path stdout, String adminToken) {
         this.name = name;
         this.process = process;
         this.stdout = stdout;
+        this.adminToken = adminToken;
+    }
+
+    /** A process started elsewhere (tests stand in for a service with a small one), already listening. */
+    static ServiceProcess of(String name, Process process, Path stdout, int port, int adminPort, String adminToken) {
+        ServiceProcess service = new ServiceProcess(name, ChildProcesses.track(process), stdout, adminToken);
+        service.port = port;
+        service.adminPort = adminPort;
+        return service;
     }
 
     /**
      * Starts {@code module}'s jar from the project checkout at {@code root} with {@code env}, and waits until it
-     * is ready.
+     * is ready; a service that does not get ready is stopped before the exception is thrown.
      */
     public static ServiceProcess start(Path root, String module, Map<String, String> env, Path runDir)
             throws IOException, InterruptedException {
@@ -58,9 +75,15 @@ public final class ServiceProcess implements AutoCloseable {
                 .redirectError(stderr.toFile());
         builder.environment().putAll(Map.of("PORT", "0", "ADMIN_PORT", "0", "LOG_FORMAT", "json"));
         builder.environment().putAll(env);
-        ServiceProcess service = new ServiceProcess(module, builder.start(), stdout);
-        service.awaitStarted(Duration.ofSeconds(60));
-        service.awaitReady(Duration.ofSeconds(30));
+        ServiceProcess service = new ServiceProcess(module, ChildProcesses.track(builder.start()), stdout,
+                                                    env.get(AdminToken.ENV));
+        try {
+            service.awaitStarted(Duration.ofSeconds(60));
+            service.awaitReady(Duration.ofSeconds(30));
+        } catch (IOException | InterruptedException | RuntimeException e) {
+            ChildProcesses.stop(service.process, Duration.ofSeconds(5));
+            throw e;
+        }
         return service;
     }
 
@@ -110,6 +133,25 @@ public final class ServiceProcess implements AutoCloseable {
                          HttpResponse.BodyHandlers.ofString());
     }
 
+    /**
+     * A request to the admin socket with the service's admin token ({@code PUT /faults} needs it), e.g.
+     * {@code adminSend("PUT", "/faults", "{\"errorRate\": 0.5}")}; {@code body} null for none.
+     */
+    public HttpResponse<String> adminSend(String method, String path, String body) throws IOException, InterruptedException {
+        HttpRequest.Builder request = HttpRequest.newBuilder(admin().resolve(path))
+                .timeout(Duration.ofSeconds(5))
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        if (body != null) {
+            request.header("Content-Type", "application/json");
+        }
+        return HTTP.send(AdminToken.authorize(request, adminToken).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** Whether the process is still running. */
+    public boolean isAlive() {
+        return process.isAlive();
+    }
+
     /** Sends SIGTERM without waiting. */
     public void terminate() {
         process.destroy();
@@ -125,10 +167,15 @@ public final class ServiceProcess implements AutoCloseable {
         return process.exitValue();
     }
 
+    /**
+     * SIGTERM, then SIGKILL if it has not exited within {@link #STOP_GRACE}; returns once it is gone and never throws
+     * (a stop that needed SIGKILL is logged), so that whoever closes several services stops them all.
+     */
     @Override
-    public void close() throws InterruptedException {
-        if (process.isAlive()) {
-            stop(Duration.ofSeconds(20));
+    public void close() {
+        if (process.isAlive() && !ChildProcesses.stop(process, STOP_GRACE)) {
+            LOG.atWarn().addKeyValue("service", name).addKeyValue("pid", process.pid())
+                    .addKeyValue("grace_seconds", STOP_GRACE.toSeconds()).log("service_killed_after_sigterm_grace");
         }
     }
 

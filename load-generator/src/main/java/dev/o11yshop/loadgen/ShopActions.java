@@ -51,8 +51,21 @@ final class ShopActions implements AutoCloseable {
     private static final int CUSTOMERS = 500;
     private static final String USER_AGENT = "o11y-shop-load-generator";
 
-    /** The answer an action ended with: the status of its last (or first failing) call. */
-    record Result(int status, String orderId) {
+    /**
+     * The answer an action ended with: the status of its last (or first failing) call.
+     *
+     * @param shed whether that answer was a service shedding load: 503 with {@code Retry-After} (admission control)
+     */
+    record Result(int status, String orderId, boolean shed) {
+        Result(int status, String orderId) {
+            this(status, orderId, false);
+        }
+
+        /** The outcome of {@code response}, with no order id. */
+        static Result of(HttpClientResponse response) {
+            int status = response.status().code();
+            return new Result(status, null, status == 503 && response.headers().contains(HeaderNames.RETRY_AFTER));
+        }
     }
 
     private final URI products;
@@ -103,18 +116,18 @@ final class ShopActions implements AutoCloseable {
     }
 
     private Result browse(Span span, long deadlineNanos, ThreadLocalRandom random) throws IOException {
-        int status;
+        Result catalog;
         try (HttpClientResponse response = exchange(send(client.get().uri(products), span, deadlineNanos), inventory, null)) {
-            status = response.status().code();
+            catalog = Result.of(response);
             response.entity().consume();
         }
-        if (status < 200 || status > 299) {
-            return new Result(status, null);
+        if (catalog.status() < 200 || catalog.status() > 299) {
+            return catalog;
         }
         URI product = URI.create(products + "/" + sku(1 + random.nextInt(CATALOG_SIZE)));
         try (HttpClientResponse response = exchange(send(client.get().uri(product), span, deadlineNanos), inventory, null)) {
             response.entity().consume();
-            return new Result(response.status().code(), null);
+            return Result.of(response);
         }
     }
 
@@ -128,7 +141,7 @@ final class ShopActions implements AutoCloseable {
                 return new Result(status, orderId(response.entity().as(byte[].class), span));
             }
             response.entity().consume();
-            return new Result(status, null);
+            return Result.of(response);
         }
     }
 

@@ -11,7 +11,7 @@ import java.util.Objects;
  *
  * @param orderUrl         base URL of order-service ({@code POST /api/orders})
  * @param inventoryUrl     base URL of inventory-service ({@code GET /api/products[/{sku}]})
- * @param rate             target arrival rate in user actions per second, above 0 and at most {@value #MAX_RATE}
+ * @param rate             target arrival rate in user actions per second, from {@value #MIN_RATE} to {@value #MAX_RATE}
  * @param duration         how long to issue requests; {@link Duration#ZERO} = until {@link LoadRun#stop()}
  * @param ramp             the rate grows linearly from 0 to {@code rate} over this time; {@link Duration#ZERO} = none
  * @param mix              scenario weights
@@ -29,6 +29,11 @@ public record TrafficOptions(URI orderUrl,
                              int maxConcurrency,
                              Duration progressInterval,
                              Duration requestTimeout) {
+    /**
+     * Lowest target rate accepted: one action every 10 s. Slower rates are no use for a demo, and a rate near 0
+     * would put the next arrival so far out that the schedule could no longer represent it.
+     */
+    public static final double MIN_RATE = 0.1;
     /** Highest target rate accepted. */
     public static final double MAX_RATE = 100_000;
     public static final double DEFAULT_RATE = 20;
@@ -150,9 +155,17 @@ public record TrafficOptions(URI orderUrl,
 
     /** Checks a target rate; the message starts with {@code name}. */
     static void checkRate(String name, double rate) {
-        if (!(rate > 0) || rate > MAX_RATE) {
-            throw new IllegalArgumentException(name + " must be a positive number up to " + (long) MAX_RATE + ", got " + rate);
+        if (!validRate(rate)) {
+            throw new IllegalArgumentException(name + " " + RATE_RANGE + ", got " + rate);
         }
+    }
+
+    /** What {@link #checkRate(String, double)} asks for, after the name of the value. */
+    static final String RATE_RANGE = "must be a number from " + MIN_RATE + " to " + (long) MAX_RATE + " (actions per second)";
+
+    /** Whether {@code rate} is a finite number from {@link #MIN_RATE} to {@link #MAX_RATE}; NaN is not. */
+    static boolean validRate(double rate) {
+        return rate >= MIN_RATE && rate <= MAX_RATE;
     }
 
     /** An absolute http(s) URL with a host; the message starts with {@code name}. */

@@ -14,11 +14,16 @@ import org.HdrHistogram.SingleWriterRecorder;
  * What a run has measured so far. Latencies go into one HdrHistogram {@link Recorder} per scenario (wait-free for
  * the recording threads); {@link #harvest()} swaps out the interval histograms and adds them to the accumulated
  * ones, so progress lines show the last interval and the summary the whole run. Outcomes are counted per scenario
- * and status code; the scheduler's lag behind the schedule has its own recorder.
+ * and status code, a shed answer (503 with {@code Retry-After}: the service's admission control turned it away at
+ * once) apart from other 5xx; the scheduler's lag behind the schedule has its own recorder.
  */
 final class TrafficStats {
     /** Status of an action that got no answer (connection failure, timeout). */
     static final int NO_RESPONSE = -1;
+    /** Pseudo-status of an action a service shed (503 with {@code Retry-After}): counted apart from other 5xx. */
+    static final int SHED = -2;
+    /** The outcome key of a shed answer in {@link #statuses(Scenario)} and {@link #classes()}. */
+    static final String SHED_KEY = "shed";
     private static final int SIGNIFICANT_DIGITS = 3;
 
     private final Map<Scenario, PerScenario> scenarios = new EnumMap<>(Scenario.class);
@@ -52,11 +57,19 @@ final class TrafficStats {
         droppedByCap.incrementAndGet();
     }
 
-    /** Any thread: the outcome of one action, its latency measured from its intended start. */
+    /**
+     * Any thread: the outcome of one action, its latency measured from its intended start.
+     *
+     * @param status the HTTP status, {@link #NO_RESPONSE} or {@link #SHED}
+     */
     void recordResult(Scenario scenario, int status, long latencyNanos) {
         PerScenario counters = scenarios.get(scenario);
         counters.latency.recordValue(Math.max(0, latencyNanos));
-        counters.statuses.incrementAndGet(status >= 100 && status <= 599 ? status : 0);
+        if (status == SHED) {
+            counters.shed.incrementAndGet();
+        } else {
+            counters.statuses.incrementAndGet(status >= 100 && status <= 599 ? status : 0);
+        }
         completed.incrementAndGet();
     }
 
@@ -77,7 +90,10 @@ final class TrafficStats {
         return recent.rate(startNanos, nowNanos);
     }
 
-    /** Outcome counts of {@code scenario} so far, by status code ({@code "error"}: no answer). */
+    /**
+     * Outcome counts of {@code scenario} so far, by status code, then {@code "shed"} (503 with {@code Retry-After},
+     * not counted under 503) and {@code "error"} (no answer).
+     */
     Map<String, Long> statuses(Scenario scenario) {
         AtomicLongArray codes = scenarios.get(scenario).statuses;
         Map<String, Long> result = new LinkedHashMap<>();
@@ -87,6 +103,10 @@ final class TrafficStats {
                 result.put(Integer.toString(code), count);
             }
         }
+        long shed = scenarios.get(scenario).shed.get();
+        if (shed > 0) {
+            result.put(SHED_KEY, shed);
+        }
         long errors = codes.get(0);
         if (errors > 0) {
             result.put("error", errors);
@@ -94,13 +114,18 @@ final class TrafficStats {
         return result;
     }
 
-    /** Outcome counts of all scenarios by class: {@code 2xx}, {@code 3xx} (with 1xx), {@code 4xx}, {@code 5xx}, {@code error}. */
+    /**
+     * Outcome counts of all scenarios by class: {@code 2xx}, {@code 3xx} (with 1xx), {@code 4xx}, {@code 5xx} (shed
+     * answers not included), {@code shed}, {@code error}.
+     */
     Map<String, Long> classes() {
         long[] byClass = new long[6];
         long errors = 0;
+        long shed = 0;
         for (PerScenario counters : scenarios.values()) {
             AtomicLongArray codes = counters.statuses;
             errors += codes.get(0);
+            shed += counters.shed.get();
             for (int code = 100; code < codes.length(); code++) {
                 byClass[code / 100] += codes.get(code);
             }
@@ -110,6 +135,7 @@ final class TrafficStats {
         result.put("3xx", byClass[1] + byClass[3]);
         result.put("4xx", byClass[4]);
         result.put("5xx", byClass[5]);
+        result.put(SHED_KEY, shed);
         result.put("error", errors);
         return result;
     }
@@ -147,6 +173,7 @@ final class TrafficStats {
         Histogram interval;
         /** Index = status code; index 0 counts actions without an answer. */
         final AtomicLongArray statuses = new AtomicLongArray(600);
+        final AtomicLong shed = new AtomicLong();
     }
 
     /** Sends per whole second since the start, in a ring of the last {@value #SLOTS} seconds; one writer. */

@@ -80,7 +80,7 @@ class AlertWebhookTest {
         // The run is never started: the webhook does not need traffic.
         LoadRun run = new LoadRun(Traffic.options(URI.create("http://127.0.0.1:9"), 1, Duration.ofSeconds(1),
                                                   Mix.only(Scenario.CHECKOUT)), Tracer.noOp(), (Consumer<String>) null);
-        control = ControlServer.start(run, 0, notifications::add);
+        control = ControlServer.start(run, LocalPlatform.LOOPBACK, 0, notifications::add);
         logger = (Logger) LoggerFactory.getLogger(AlertWebhook.class);
         logger.setLevel(Level.INFO);
         logs = new ListAppender<>();

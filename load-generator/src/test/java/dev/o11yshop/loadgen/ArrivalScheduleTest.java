@@ -4,6 +4,7 @@ import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Intended arrival times: constant rate, ramp, and rate changes without bursts or drift. */
@@ -95,5 +96,41 @@ class ArrivalScheduleTest {
 
         assertEquals(START, schedule.peek());
         assertEquals(50, schedule.rateAt(START + SECOND), 0.001);
+    }
+
+    @Test
+    void ratesOutsideTheDocumentedRangeAreRejected() {
+        for (double bad : new double[] {0, -1, 1e-300, Double.MIN_VALUE, Double.NaN, Double.POSITIVE_INFINITY, 100_001}) {
+            assertThrows(IllegalArgumentException.class, () -> new ArrivalSchedule(START, bad, 0), "rate " + bad);
+            ArrivalSchedule schedule = new ArrivalSchedule(START, 10, 0);
+            schedule.claim(schedule.peek());
+            assertThrows(IllegalArgumentException.class, () -> schedule.changeRate(bad, START + SECOND), "rate " + bad);
+            assertEquals(START + 100_000_000L, schedule.peek(), "a rejected rate changes nothing");
+        }
+    }
+
+    @Test
+    void theSlowestRateStillArrivesAndAFastRateTakesOverAtOnce() {
+        ArrivalSchedule schedule = new ArrivalSchedule(START, TrafficOptions.MIN_RATE, 0);
+        schedule.claim(schedule.peek());
+        assertEquals(START + 10 * SECOND, schedule.peek(), "one arrival every 10 s");
+
+        schedule.changeRate(TrafficOptions.MAX_RATE, START + SECOND);
+
+        long next = schedule.peek();
+        assertTrue(next > START + SECOND && next <= START + SECOND + 10_000L, "due within one gap of 10 µs: " + next);
+    }
+
+    @Test
+    void anIntendedTimeIsNeverFurtherOutThanTheCapSoItCannotOverflow() {
+        assertEquals(ArrivalSchedule.MAX_OFFSET_NANOS, ArrivalSchedule.offset(1e300));
+        assertEquals(ArrivalSchedule.MAX_OFFSET_NANOS, ArrivalSchedule.offset(Double.POSITIVE_INFINITY));
+        assertEquals(ArrivalSchedule.MAX_OFFSET_NANOS, ArrivalSchedule.offset(Double.NaN));
+        assertEquals(1_500L, ArrivalSchedule.offset(1_499.6));
+        // nanoTime may be anywhere in the long range: the furthest arrival of a late origin is still after it.
+        long lateStart = Long.MAX_VALUE - 2 * ArrivalSchedule.MAX_OFFSET_NANOS;
+        ArrivalSchedule schedule = new ArrivalSchedule(lateStart, TrafficOptions.MIN_RATE, 0);
+        schedule.claim(schedule.peek());
+        assertTrue(schedule.peek() > lateStart, "no overflow into the past");
     }
 }

@@ -17,6 +17,9 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import static dev.o11yshop.loadgen.RateAccuracyTest.within;
 import static org.hamcrest.MatcherAssert.assertThat;
@@ -93,17 +96,72 @@ class ControlServerTest {
     @Test
     void badMixesAndRatesAreProblemsNamingTheField() throws Exception {
         assertProblem(send("PUT", "/mix", "{\"browse\": 1, \"shopping\": 2}"), "shopping", "is not a scenario");
-        assertProblem(send("PUT", "/mix", "{\"browse\": -1}"), "browse", "must not be negative");
+        assertProblem(send("PUT", "/mix", "{\"browse\": -1}"), "browse", "must be a number from 0 to 1000000");
         assertProblem(send("PUT", "/mix", "{\"browse\": \"lots\"}"), "browse", "must be a number");
         assertProblem(send("PUT", "/mix", "{\"browse\": 0}"), "body", "positive weight");
         assertProblem(send("PUT", "/mix", "[1, 2]"), "body", "must be a JSON object");
         assertProblem(send("PUT", "/rate", "{\"rate\": \"fast\"}"), "rate", "must be a number");
-        assertProblem(send("PUT", "/rate", "{\"rate\": 0}"), "rate", "positive number up to 100000");
-        assertProblem(send("PUT", "/rate", "{\"rate\": 1e9}"), "rate", "positive number up to 100000");
+        assertProblem(send("PUT", "/rate", "{\"rate\": 0}"), "rate", "must be a number from 0.1 to 100000");
+        assertProblem(send("PUT", "/rate", "{\"rate\": 1e9}"), "rate", "must be a number from 0.1 to 100000");
         assertProblem(send("PUT", "/rate", "{}"), "rate", "is required");
         assertProblem(send("PUT", "/rate", "{\"rate\": "), "body", "malformed JSON");
-        assertEquals(20.0, run.targetRate(), "nothing changed");
-        assertEquals(Mix.only(Scenario.CHECKOUT), run.mix());
+        assertProblem(send("PUT", "/rate", ""), "body", "is required");
+        assertUnchanged();
+    }
+
+    /** Every value a JSON number can spell that is not a usable rate is a 400 naming {@code rate}, never a 500. */
+    @ParameterizedTest
+    @ValueSource(strings = {"NaN", "Infinity", "-Infinity", "-1", "-0.0", "0.09", "1e-300", "4.9e-324", "100000.5", "1e400",
+            "123456789012345678901234567890", "true", "null", "[20]", "{\"perSecond\": 20}"})
+    void everyBadRateIsAProblemNamingTheRate(String rate) throws Exception {
+        HttpResponse<String> response = send("PUT", "/rate", "{\"rate\": " + rate + "}");
+
+        assertProblem(response, "rate", rate.equals("null") ? "is required" : "must be a number");
+        assertUnchanged();
+    }
+
+    @Test
+    void theBoundsOfTheRateAreAccepted() throws Exception {
+        assertEquals(200, send("PUT", "/rate", "{\"rate\": 0.1}").statusCode());
+        assertEquals(0.1, run.targetRate());
+        assertEquals(200, send("PUT", "/rate", "{\"rate\": 100000}").statusCode());
+        assertEquals(100_000.0, run.targetRate());
+        // Back to a rate the stub takes in its stride before the next test.
+        assertEquals(200, send("PUT", "/rate", "{\"rate\": 20}").statusCode());
+    }
+
+    /** Weights that are not numbers from 0 to 1e6, or that sum to 0, are a 400 naming the weight, never a 500. */
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "{\"browse\": 1.7e308, \"checkout\": 1.7e308}|browse|must be a number from 0 to 1000000",
+            "{\"browse\": NaN}|browse|must be a number from 0 to 1000000",
+            "{\"browse\": 1, \"checkout\": Infinity}|checkout|must be a number from 0 to 1000000",
+            "{\"checkout\": -Infinity}|checkout|must be a number from 0 to 1000000",
+            "{\"invalid\": -0.5, \"browse\": 1}|invalid|must be a number from 0 to 1000000",
+            "{\"declined\": 1e400}|declined|must be a number from 0 to 1000000",
+            "{\"browse\": 1000001}|browse|must be a number from 0 to 1000000",
+            "{\"browse\": null}|browse|must be a number",
+            "{\"browse\": [1]}|browse|must be a number",
+            "{\"browse\": 0, \"checkout\": 0}|body|positive weight",
+            "{}|body|positive weight"})
+    void everyBadMixIsAProblemNamingTheWeight(String mix, String field, String message) throws Exception {
+        assertProblem(send("PUT", "/mix", mix), field, message);
+        assertUnchanged();
+    }
+
+    @Test
+    void theLargestWeightsAreAccepted() throws Exception {
+        HttpResponse<String> put = send("PUT", "/mix", "{\"browse\": 1000000, \"checkout\": 1000000, \"declined\": 1000000, "
+                + "\"invalid\": 1000000}");
+
+        assertEquals(200, put.statusCode(), put.body());
+        assertEquals(0.25, run.mix().share(Scenario.CHECKOUT));
+    }
+
+    private void assertUnchanged() {
+        assertEquals(20.0, run.targetRate(), "the rate did not change");
+        assertEquals(Mix.only(Scenario.CHECKOUT), run.mix(), "the mix did not change");
+        assertEquals("running", run.status().state(), "the run goes on");
     }
 
     @Test
@@ -115,7 +173,7 @@ class ControlServerTest {
         assertEquals(200, metrics.statusCode());
         String text = metrics.body();
         assertThat(text, containsString("# TYPE loadgen_requests_total counter"));
-        assertThat(text, containsString("loadgen_requests_total{scenario=\"checkout\""));
+        assertThat(text, containsString("loadgen_requests_total{outcome=\"ok\",scenario=\"checkout\""));
         assertThat(text, containsString("status=\"201\""));
         assertThat(text, containsString("loadgen_request_duration_seconds_bucket{"));
         assertThat(text, containsString("loadgen_target_rate"));

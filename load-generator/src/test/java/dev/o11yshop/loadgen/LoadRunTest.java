@@ -43,7 +43,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class LoadRunTest {
     private static final Pattern PROGRESS_LINE = Pattern.compile(
             "\\[\\s*\\d+s] rate \\d+\\.\\d/\\d+\\.\\d req/s  p50 (-|\\d+\\.\\d ms)  p99 (-|\\d+\\.\\d ms)  in-flight \\d+  "
-                    + "2xx \\d+ 4xx \\d+ 5xx \\d+ error \\d+  cap-drops \\d+.*");
+                    + "2xx \\d+ 4xx \\d+ 5xx \\d+ shed \\d+ error \\d+  cap-drops \\d+.*");
     @RegisterExtension
     static final StubShopExtension STUB = new StubShopExtension();
 
@@ -132,6 +132,48 @@ class LoadRunTest {
         assertThat(summary.table(), containsString("503:50"));
         assertThat(summary.sampleCheckoutTraceIds(), hasSize(0));
         assertTrue(tracing.spans().stream().allMatch(span -> span.getStatus().getStatusCode() == StatusCode.ERROR));
+    }
+
+    /**
+     * A 503 with Retry-After is the services' admission control turning a request away: counted as shed, apart
+     * from other 5xx, in progress lines, the summary, the JSON report, /status and the metrics' outcome label.
+     */
+    @Test
+    void shedAnswersAreCountedApartFromOther5xx() throws Exception {
+        STUB.stub().shedEverything();
+        ConcurrentLinkedQueue<String> lines = new ConcurrentLinkedQueue<>();
+        LoadRun run = new LoadRun(Traffic.options(STUB.stub().uri(), 50, Duration.ofSeconds(1), Mix.parse("browse=1,checkout=1"))
+                                          .withProgressInterval(Duration.ofMillis(400)),
+                                  Tracer.noOp(), lines::add);
+
+        RunSummary summary;
+        try (ControlServer control = ControlServer.start(run, 0)) {
+            summary = run.run();
+            String metrics = java.net.http.HttpClient.newHttpClient()
+                    .send(java.net.http.HttpRequest.newBuilder(control.uri().resolve("/metrics")).build(),
+                          java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+            Pattern shed = Pattern.compile(
+                    "loadgen_requests_total\\{outcome=\"shed\",scenario=\"checkout\",[^}]*status=\"503\"[^}]*} [1-9]");
+            assertTrue(shed.matcher(metrics).find(), metrics);
+        }
+
+        long checkouts = summary.scenario(Scenario.CHECKOUT).requests();
+        long browses = summary.scenario(Scenario.BROWSE).requests();
+        assertEquals(50, checkouts + browses);
+        assertEquals(Map.of("shed", checkouts), summary.scenario(Scenario.CHECKOUT).statuses());
+        assertEquals(checkouts, summary.scenario(Scenario.CHECKOUT).shed());
+        assertEquals(50, summary.total().shed());
+        assertEquals(1.0, summary.total().shedRatio());
+        assertEquals(50, summary.total().errors(), "shed answers are still not what the user wanted");
+        assertThat(summary.table(), containsString("shed:50"));
+        assertThat(summary.table(), containsString("shed 50 (100.0%): answered at once with 503 and Retry-After"));
+        assertEquals(50, Json.MAPPER.readTree(summary.toJson()).path("total").path("shed").asLong());
+        assertTrue(lines.stream().anyMatch(line -> line.matches(".* 5xx 0 shed [1-9]\\d* error 0 .*  unexpected shed:[1-9]\\d*")),
+                   lines.toString());
+        Map<String, Long> classes = run.status().statuses();
+        assertEquals(50L, classes.get("shed"));
+        assertEquals(0L, classes.get("5xx"));
+        assertEquals(Map.of("shed", checkouts), run.status().scenarios().get("checkout"));
     }
 
     @Test
@@ -253,7 +295,7 @@ class LoadRunTest {
         URI url = STUB.stub().uri();
         TrafficOptions valid = Traffic.options(url, 10, Duration.ofSeconds(1), Mix.defaults());
         assertThat(assertThrows(IllegalArgumentException.class, () -> valid.withRate(0)).getMessage(),
-                   containsString("rate must be a positive number up to 100000"));
+                   containsString("rate must be a number from 0.1 to 100000"));
         assertThat(assertThrows(IllegalArgumentException.class, () -> valid.withRate(Double.NaN)).getMessage(),
                    containsString("rate must be"));
         assertThat(assertThrows(IllegalArgumentException.class, () -> valid.withMaxConcurrency(0)).getMessage(),

@@ -18,7 +18,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** {@code local}'s alerting and service-env options (bad values: one line, exit 2) and its line per change of an alert. */
+/**
+ * {@code local}'s alerting, service-env and bind-address options (bad values: one line, exit 2) and its line per
+ * change of an alert.
+ */
 class LocalCommandTest {
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
@@ -29,6 +32,10 @@ class LocalCommandTest {
             "--env|PORT=8080|--env PORT: local sets PORT itself",
             "--env|OTEL_EXPORTER_OTLP_ENDPOINT=http://x:4318|--env OTEL_EXPORTER_OTLP_ENDPOINT: local sets",
             "--env|1X=2|--env 1X=…: not an environment variable name",
+            "--env|ADMIN_TOKEN=guessable|--env ADMIN_TOKEN: local sets ADMIN_TOKEN itself",
+            "--env|HOST=0.0.0.0|--env HOST: local sets HOST itself",
+            "--bind-address|192.168.1.5|--bind-address must be 127.0.0.1 (this machine only) or 0.0.0.0 (every interface), got '192.168.1.5'",
+            "--bind-address|localhost|--bind-address must be 127.0.0.1 (this machine only) or 0.0.0.0 (every interface), got 'localhost'",
             "--env|RESTOCK|should be in KEY=VALUE format but was RESTOCK"})
     void aBadOptionIsOneLineAndExitCode2(String option, String value, String message) {
         StringWriter out = new StringWriter();

@@ -26,15 +26,21 @@ class MixTest {
     @Test
     void badMixesAreRejectedWithTheReason() {
         assertThat(message("browse=60,foo=40"), containsString("mix names an unknown scenario 'foo' (known: browse, checkout, declined, invalid)"));
-        assertThat(message("browse=-1,checkout=1"), containsString("mix needs a non-negative weight for 'browse', got '-1'"));
+        assertThat(message("browse=-1,checkout=1"),
+                   containsString("mix needs a weight from 0 to 1000000 for 'browse', got '-1'"));
         assertThat(message("browse=0,checkout=0"), containsString("mix needs at least one positive weight"));
         assertThat(message("browse"), containsString("mix must be scenario=weight pairs"));
         assertThat(message("browse=x"), containsString("mix needs a number as the weight of 'browse', got 'x'"));
         assertThat(message("browse=1,browse=2"), containsString("mix names 'browse' twice"));
         assertThat(message(""), containsString("mix must be scenario=weight pairs"));
-        assertThat(message("browse=NaN"), containsString("non-negative weight"));
+        assertThat(message("browse=NaN"), containsString("mix needs a weight from 0 to 1000000 for 'browse'"));
+        assertThat(message("browse=Infinity"), containsString("mix needs a weight from 0 to 1000000 for 'browse'"));
+        assertThat(message("browse=1.7e308,checkout=1.7e308"),
+                   containsString("mix needs a weight from 0 to 1000000 for 'browse'"));
         assertThat(assertThrows(IllegalArgumentException.class, () -> new Mix(1, -2, 0, 0)).getMessage(),
-                   containsString("non-negative weight for 'checkout'"));
+                   containsString("mix needs a weight from 0 to 1000000 for 'checkout'"));
+        assertThat(assertThrows(IllegalArgumentException.class, () -> new Mix(0, 0, 0, 0)).getMessage(),
+                   containsString("at least one positive weight"));
     }
 
     @Test

@@ -59,11 +59,12 @@ class RunCommandTest {
 
     static Stream<Arguments> badCommandLines() {
         return Stream.of(
-                arguments(List.of("--rate", "abc"), "--rate must be a positive number up to 100000, got 'abc'"),
-                arguments(List.of("--rate", "0"), "--rate must be a positive number up to 100000, got '0'"),
-                arguments(List.of("--rate", "-5"), "--rate must be a positive number up to 100000, got '-5'"),
-                arguments(List.of("--rate", "100001"), "--rate must be a positive number up to 100000, got '100001'"),
-                arguments(List.of("--rate", "NaN"), "--rate must be a positive number up to 100000, got 'NaN'"),
+                arguments(List.of("--rate", "abc"), "--rate must be a number from 0.1 to 100000 (actions per second), got 'abc'"),
+                arguments(List.of("--rate", "0"), "--rate must be a number from 0.1 to 100000 (actions per second), got '0'"),
+                arguments(List.of("--rate", "-5"), "--rate must be a number from 0.1 to 100000 (actions per second), got '-5'"),
+                arguments(List.of("--rate", "100001"), "--rate must be a number from 0.1 to 100000 (actions per second), got '100001'"),
+                arguments(List.of("--rate", "0.05"), "--rate must be a number from 0.1 to 100000 (actions per second), got '0.05'"),
+                arguments(List.of("--rate", "NaN"), "--rate must be a number from 0.1 to 100000 (actions per second), got 'NaN'"),
                 arguments(List.of("--duration", "5x"), "--duration must be a duration like 30s, 5m or 1h (0 = until stopped), got '5x'"),
                 arguments(List.of("--duration", "-1s"), "--duration must be a duration like 30s, 5m or 1h (0 = until stopped), got '-1s'"),
                 arguments(List.of("--duration", "30"), "--duration must be a duration like 30s, 5m or 1h (0 = until stopped), got '30'"),
@@ -74,7 +75,8 @@ class RunCommandTest {
                 arguments(List.of("--target", "http://bad host"), "--target must be an absolute http(s) URL like http://localhost:8080, got 'http://bad host'"),
                 arguments(List.of("--inventory", "inventory:8081"), "--inventory must be an absolute http(s) URL like http://localhost:8080, got 'inventory:8081'"),
                 arguments(List.of("--mix", "browse=50,shopping=50"), "--mix names an unknown scenario 'shopping' (known: browse, checkout, declined, invalid)"),
-                arguments(List.of("--mix", "browse=-1,checkout=2"), "--mix needs a non-negative weight for 'browse', got '-1'"),
+                arguments(List.of("--mix", "browse=-1,checkout=2"), "--mix needs a weight from 0 to 1000000 for 'browse', got '-1'"),
+                arguments(List.of("--mix", "browse=1.7e308,checkout=1.7e308"), "--mix needs a weight from 0 to 1000000 for 'browse', got '1.7e308'"),
                 arguments(List.of("--mix", "browse=0,checkout=0"), "--mix needs at least one positive weight, got browse=0,checkout=0,declined=0,invalid=0"),
                 arguments(List.of("--mix", "browse"), "--mix must be scenario=weight pairs separated by commas, like browse=60,checkout=30,declined=5,invalid=5, got 'browse'"),
                 arguments(List.of("--mix", "browse=lots"), "--mix needs a number as the weight of 'browse', got 'lots'"),

@@ -45,6 +45,7 @@ final class StubShop implements AutoCloseable {
     private final AtomicInteger maxInProgress = new AtomicInteger();
     private final AtomicInteger orders = new AtomicInteger();
     private final AtomicInteger forcedStatus = new AtomicInteger();
+    private final AtomicLong forcedRetryAfter = new AtomicLong(-1);
 
     StubShop() {
         server = WebServer.builder()
@@ -64,6 +65,10 @@ final class StubShop implements AutoCloseable {
                                 hold(now);
                                 int forced = forcedStatus.get();
                                 if (forced != 0) {
+                                    long retryAfter = forcedRetryAfter.get();
+                                    if (retryAfter >= 0) {
+                                        res.header(HeaderNames.RETRY_AFTER, Long.toString(retryAfter));
+                                    }
                                     json(res, Status.create(forced), "{}");
                                     return;
                                 }
@@ -97,7 +102,14 @@ final class StubShop implements AutoCloseable {
 
     /** Every request is answered with {@code status} (0: normal answers again). */
     void answerEverythingWith(int status) {
+        forcedRetryAfter.set(-1);
         forcedStatus.set(status);
+    }
+
+    /** Every request is shed as the services' admission control does: 503 with {@code Retry-After: 1}. */
+    void shedEverything() {
+        forcedRetryAfter.set(1);
+        forcedStatus.set(503);
     }
 
     List<Arrival> arrivals() {
@@ -127,6 +139,7 @@ final class StubShop implements AutoCloseable {
         stallUntil.set(Long.MIN_VALUE);
         maxInProgress.set(0);
         forcedStatus.set(0);
+        forcedRetryAfter.set(-1);
     }
 
     /** Most requests in progress at once since the last {@link #reset()}. */

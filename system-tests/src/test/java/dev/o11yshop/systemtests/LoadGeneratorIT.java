@@ -2,6 +2,7 @@ package dev.o11yshop.systemtests;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,8 +13,12 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.o11yshop.loadgen.ListeningSockets;
 import dev.o11yshop.loadgen.LocalPlatform;
 import dev.o11yshop.loadgen.Main;
+import dev.o11yshop.loadgen.ServiceProcess;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
@@ -78,20 +83,33 @@ class LoadGeneratorIT {
             assertThat(logs, containsString(event));
         }
         assertThat(output.substring(output.indexOf("==> RED per service")), containsString("/api/orders"));
+
+        Matcher runDir = Pattern.compile("(?m)^done; logs and endpoints.json in (.+)$").matcher(output);
+        assertTrue(runDir.find(), output);
+        JsonNode endpoints = new ObjectMapper().readTree(Path.of(runDir.group(1).strip()).resolve("endpoints.json").toFile());
+        assertEquals(43, endpoints.path("adminToken").asText().length(), "a per-run admin token: " + endpoints);
     }
 
-    /** {@code fault} changes a service's behaviour and its {@code fault_injection_active} gauge, and clears it. */
+    /**
+     * {@code fault} changes a service's behaviour and its {@code fault_injection_active} gauge, and clears it, with
+     * the platform's admin token; without it the service refuses (401) and {@code fault} says so in one line.
+     */
     @Test
     void faultCommandTogglesFaultInjection() throws Exception {
         try (LocalPlatform platform = Platform.start("fault-command", Map.of())) {
             String admin = platform.payment().admin().toString();
-            Result set = run("fault", "payment", "errorRate=1.0", "--admin-url", admin);
+            String token = platform.adminToken();
+            Result anonymous = run("fault", "payment", "errorRate=1.0", "--admin-url", admin);
+            assertEquals(1, anonymous.exitCode(), "no token, no faults: " + anonymous.out());
+            assertThat(anonymous.err(), containsString("payment-service needs its admin token for /faults (401)"));
+
+            Result set = run("fault", "payment", "errorRate=1.0", "--admin-url", admin, "--admin-token", token);
             assertEquals(0, set.exitCode(), set.err());
             assertThat(set.out(), containsString("fault_injection_active{fault=\"error_rate\",scope=\"application\",} 1.0"));
             ShopClient.Response failing = pay(platform, "o-fault");
             assertEquals(500, failing.status(), failing.body());
 
-            Result clear = run("fault", "payment-service", "clear", "--admin-url", admin);
+            Result clear = run("fault", "payment-service", "clear", "--admin-url", admin, "--admin-token", token);
             assertEquals(0, clear.exitCode(), clear.err());
             assertThat(clear.out(), containsString("fault_injection_active{fault=\"error_rate\",scope=\"application\",} 0.0"));
             ShopClient.Response healthy = pay(platform, "o-fault-2");
@@ -100,9 +118,23 @@ class LoadGeneratorIT {
             Result wrong = run("fault", "payment", "errorRate=lots", "--admin-url", admin);
             assertEquals(Main.USAGE_ERROR, wrong.exitCode());
             assertEquals(1, wrong.err().lines().count(), wrong.err());
-            Result refused = run("fault", "payment", "errorRate=2", "--admin-url", admin);
+            Result refused = run("fault", "payment", "errorRate=2", "--admin-url", admin, "--admin-token", token);
             assertEquals(1, refused.exitCode(), "the service's 400 is reported: " + refused.out());
             assertThat(refused.err(), containsString("errorRate"));
+        }
+    }
+
+    /** A platform started as {@code local} starts it listens on loopback only: API and admin sockets of every service. */
+    @Test
+    void thePlatformListensOnLoopbackOnly() throws Exception {
+        try (LocalPlatform platform = Platform.start("loopback", Map.of())) {
+            for (ServiceProcess service : platform.services()) {
+                for (URI socket : List.of(service.api(), service.admin())) {
+                    assertTrue(ListeningSockets.loopbackOnly(socket.getPort()),
+                               service.name() + " " + socket + " listens on " + ListeningSockets.on(socket.getPort()));
+                }
+            }
+            assertTrue(ListeningSockets.loopbackOnly(platform.receiver().port()), "the OTLP receiver");
         }
     }
 

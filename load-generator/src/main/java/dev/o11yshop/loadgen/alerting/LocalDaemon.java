@@ -12,7 +12,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.TimeUnit;
+
+import dev.o11yshop.loadgen.ChildProcesses;
 
 /**
  * A Prometheus-style daemon (Prometheus, Alertmanager) as a child process on a loopback port, with its stdout and
@@ -60,11 +61,11 @@ public final class LocalDaemon implements AutoCloseable {
     public static LocalDaemon start(String name, Path dir, int port, List<String> command)
             throws IOException, InterruptedException {
         Path log = dir.resolve(name + ".log");
-        Process process = new ProcessBuilder(command)
+        Process process = ChildProcesses.track(new ProcessBuilder(command)
                 .directory(dir.toFile())
                 .redirectErrorStream(true)
                 .redirectOutput(log.toFile())
-                .start();
+                .start());
         LocalDaemon daemon = new LocalDaemon(name, process, log, URI.create("http://127.0.0.1:" + port));
         try {
             daemon.awaitReady(READY_TIMEOUT);
@@ -135,15 +136,7 @@ public final class LocalDaemon implements AutoCloseable {
     /** SIGTERM, then SIGKILL if it has not exited within 10 s; returns once it is gone. */
     @Override
     public void close() {
-        process.destroy();
-        try {
-            if (!process.waitFor(STOP_GRACE.toMillis(), TimeUnit.MILLISECONDS)) {
-                process.destroyForcibly().waitFor(STOP_GRACE.toMillis(), TimeUnit.MILLISECONDS);
-            }
-        } catch (InterruptedException e) {
-            process.destroyForcibly();
-            Thread.currentThread().interrupt();
-        }
+        ChildProcesses.stop(process, STOP_GRACE);
     }
 
     @Override
