@@ -399,8 +399,9 @@ class AlertingIT {
                 new Expected("CheckoutAvailabilityBudgetBurn", Map.of("severity", "ticket"), TICKET_STAYS, AVAILABILITY_PAGE));
         URI faults = platform.payment().admin().resolve("/faults");
         runScenario("payment-service errorRate 0.5", expected,
-                () -> assertEquals(200, send("PUT", faults, "{\"errorRate\": 0.5}").statusCode(), "PUT " + faults),
-                () -> assertEquals(200, send("DELETE", faults, null).statusCode(), "DELETE " + faults));
+                () -> assertEquals(200, platform.payment().adminSend("PUT", "/faults", "{\"errorRate\": 0.5}").statusCode(),
+                                   "PUT " + faults),
+                () -> assertEquals(200, platform.payment().adminSend("DELETE", "/faults", null).statusCode(), "DELETE " + faults));
     }
 
     /**
@@ -459,8 +460,8 @@ class AlertingIT {
                 new Expected("CheckoutLatencyBudgetBurn", Map.of("severity", "ticket"), TICKET_STAYS, LATENCY_PAGE));
         URI faults = inventory.admin().resolve("/faults");
         runScenario("inventory-service latencyMs 800", expected,
-                () -> assertEquals(200, send("PUT", faults, "{\"latencyMs\": 800}").statusCode(), "PUT " + faults),
-                () -> assertEquals(200, send("DELETE", faults, null).statusCode(), "DELETE " + faults));
+                () -> assertEquals(200, inventory.adminSend("PUT", "/faults", "{\"latencyMs\": 800}").statusCode(), "PUT " + faults),
+                () -> assertEquals(200, inventory.adminSend("DELETE", "/faults", null).statusCode(), "DELETE " + faults));
     }
 
     /**

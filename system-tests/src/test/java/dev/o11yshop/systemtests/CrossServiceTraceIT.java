@@ -62,7 +62,7 @@ class CrossServiceTraceIT {
     @AfterEach
     void clearFaults() throws Exception {
         for (ServiceProcess service : platform.services()) {
-            client.send("DELETE", service.admin().resolve("/faults"), null, Map.of());
+            client.send("DELETE", service.admin().resolve("/faults"), null, ShopClient.admin(platform));
         }
     }
 
@@ -130,7 +130,7 @@ class CrossServiceTraceIT {
     @Test
     void failingDependencyMarksSpansAsErrorsAndRecordsExceptions() throws Exception {
         ShopClient.Response fault = client.send("PUT", platform.payment().admin().resolve("/faults"),
-                                                "{\"errorRate\": 1.0}", Map.of());
+                                                "{\"errorRate\": 1.0}", ShopClient.admin(platform));
         assertEquals(200, fault.status(), fault.body());
         String traceId = randomHex(16);
         ShopClient.Response response = placeOrder("cust-failure", ShopClient.GOOD_CARD,

@@ -104,7 +104,7 @@ class ResilienceIT {
             String sku = "SKU-0007";
             int availableBefore = available(platform, sku);
             ShopClient.Response fault = client.send("PUT", platform.payment().admin().resolve("/faults"),
-                                                    "{\"errorRate\": 1.0}", Map.of());
+                                                    "{\"errorRate\": 1.0}", ShopClient.admin(platform));
             assertEquals(200, fault.status(), fault.body());
             assertEquals(1.0, metric(platform.payment(), "fault_injection_active{fault=\"error_rate\""));
             for (int i = 0; i < 5; i++) {
@@ -123,7 +123,7 @@ class ResilienceIT {
         try (LocalPlatform platform = Platform.start("faults", Map.of())) {
             URI products = platform.inventory().api().resolve("/api/products/SKU-0001");
             ShopClient.Response set = client.send("PUT", platform.inventory().admin().resolve("/faults"),
-                                                  "{\"errorRate\": 0.3}", Map.of());
+                                                  "{\"errorRate\": 0.3}", ShopClient.admin(platform));
             assertEquals(200, set.status(), set.body());
             int errors = 0;
             int requests = 400;
@@ -142,14 +142,14 @@ class ResilienceIT {
             assertThat(rate, lessThan(0.4));
             assertEquals(200, platform.inventory().adminGet("/health/ready").statusCode(), "admin socket is unaffected");
 
-            client.send("PUT", platform.inventory().admin().resolve("/faults"), "{\"latencyMs\": 300}", Map.of());
+            client.send("PUT", platform.inventory().admin().resolve("/faults"), "{\"latencyMs\": 300}", ShopClient.admin(platform));
             for (int i = 0; i < 5; i++) {
                 long start = System.nanoTime();
                 assertEquals(200, client.get(products).status());
                 assertThat((System.nanoTime() - start) / 1_000_000, greaterThanOrEqualTo(300L));
             }
             assertEquals(1.0, metric(platform.inventory(), "fault_injection_active{fault=\"latency\""));
-            client.send("DELETE", platform.inventory().admin().resolve("/faults"), null, Map.of());
+            client.send("DELETE", platform.inventory().admin().resolve("/faults"), null, ShopClient.admin(platform));
             assertEquals(0.0, metric(platform.inventory(), "fault_injection_active{fault=\"latency\""));
         }
     }
@@ -162,7 +162,7 @@ class ResilienceIT {
     void sigtermFinishesInFlightRequestsAndExitsZero() throws Exception {
         try (LocalPlatform platform = Platform.start("graceful-shutdown", Map.of())) {
             ShopClient.Response slow = client.send("PUT", platform.payment().admin().resolve("/faults"),
-                                                   "{\"latencyMs\": 500}", Map.of());
+                                                   "{\"latencyMs\": 500}", ShopClient.admin(platform));
             assertEquals(200, slow.status(), slow.body());
             ExecutorService callers = Executors.newFixedThreadPool(8);
             try {

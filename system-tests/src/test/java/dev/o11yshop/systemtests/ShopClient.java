@@ -12,6 +12,7 @@ import java.util.Map;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.o11yshop.loadgen.LocalPlatform;
 
 /** A plain HTTP client for the tests, speaking to the services as any external client would. */
 final class ShopClient {
@@ -35,6 +36,11 @@ final class ShopClient {
         String contentType() {
             return headers.getOrDefault("content-type", "");
         }
+    }
+
+    /** The header that lets a test change {@code /faults} on {@code platform}'s services (their ADMIN_TOKEN). */
+    static Map<String, String> admin(LocalPlatform platform) {
+        return Map.of("Authorization", "Bearer " + platform.adminToken());
     }
 
     static String orderBody(String customerId, String sku, int quantity, String card) {

@@ -39,7 +39,7 @@ class ShutdownIT {
         try (LocalPlatform platform = Platform.start("shutdown", Map.of())) {
             ShopClient admin = new ShopClient();
             assertEquals(200, admin.send("PUT", platform.payment().admin().resolve("/faults"),
-                                         "{\"latencyMs\": " + PAYMENT_LATENCY_MS + "}", Map.of()).status());
+                                         "{\"latencyMs\": " + PAYMENT_LATENCY_MS + "}", ShopClient.admin(platform)).status());
             ServiceProcess order = platform.order();
             URI orders = order.api().resolve("/api/orders");
             AtomicInteger answered = new AtomicInteger();
