@@ -10,13 +10,16 @@ import io.helidon.webserver.http.ServerResponse;
 
 /**
  * {@code GET|PUT|DELETE /faults} on the admin socket. PUT replaces the whole setting: an omitted field is off,
- * so {@code {}} clears every fault, as DELETE does.
+ * so {@code {}} clears every fault, as DELETE does. PUT and DELETE change what the API does, so they need the admin
+ * token when one is set; GET only shows the state.
  */
 public final class FaultsService implements HttpService {
     private final FaultInjection faults;
+    private final AdminToken token;
 
-    public FaultsService(FaultInjection faults) {
+    public FaultsService(FaultInjection faults, AdminToken token) {
         this.faults = faults;
+        this.token = token;
     }
 
     @Override
@@ -31,6 +34,7 @@ public final class FaultsService implements HttpService {
     }
 
     private void replace(ServerRequest req, ServerResponse res) {
+        token.authorize(req);
         FaultsRequest body = Json.read(req, FaultsRequest.class);
         Faults requested = body.toFaults();
         List<Problem.FieldError> errors = requested.validate();
@@ -42,6 +46,7 @@ public final class FaultsService implements HttpService {
     }
 
     private void clear(ServerRequest req, ServerResponse res) {
+        token.authorize(req);
         faults.set(Faults.NONE);
         Json.send(res, Status.OK_200, faults.current());
     }

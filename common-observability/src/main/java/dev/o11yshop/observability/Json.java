@@ -23,6 +23,7 @@ import com.fasterxml.jackson.databind.type.LogicalType;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import io.helidon.http.HeaderValues;
 import io.helidon.http.Status;
+import io.helidon.webserver.CloseConnectionException;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 
@@ -78,8 +79,15 @@ public final class Json {
         byte[] body;
         try (InputStream in = request.content().inputStream()) {
             body = in.readNBytes(MAX_BODY_BYTES + 1);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        } catch (CloseConnectionException e) {
+            // The socket failed (the client reset it): no one is left to answer, and Helidon closes it quietly.
+            throw e;
+        } catch (IOException | RuntimeException e) {
+            // The body ended before its Content-Length or last chunk, or its framing is broken: the client hung up or
+            // sent garbage, which is its fault, not the server's. If the connection is gone, this answer is just lost.
+            throw new ProblemException(Status.BAD_REQUEST_400, "incomplete-body", "Request body incomplete",
+                                       "the request body ended before its declared end or is not framed correctly",
+                                       List.of(new Problem.FieldError("body", "incomplete")), e);
         }
         if (body.length > MAX_BODY_BYTES) {
             throw tooLarge();

@@ -25,6 +25,8 @@ import io.helidon.webserver.observe.metrics.MetricsObserver;
 public final class Observability {
     private final Telemetry telemetry;
     private final FaultInjection faults;
+    private final AdmissionControl admission;
+    private final AdminToken adminToken;
     private final InFlightRequests inFlight = new InFlightRequests();
     private final Operations operations;
     private final ObservabilityFilter filter;
@@ -32,16 +34,23 @@ public final class Observability {
     private final WarmUp warmUp = new WarmUp();
     private final List<NamedCheck> readinessChecks = new ArrayList<>();
 
-    private Observability(Telemetry telemetry, Faults initialFaults) {
+    private Observability(Telemetry telemetry, Faults initialFaults, AdmissionControl.Settings admission,
+                          AdminToken adminToken) {
         this.telemetry = telemetry;
         this.faults = new FaultInjection(initialFaults);
+        this.admission = new AdmissionControl(admission);
+        this.adminToken = adminToken;
         this.operations = new Operations(telemetry.tracer());
         this.filter = new ObservabilityFilter(telemetry.tracer(), inFlight);
     }
 
-    /** Sets up telemetry for {@code service} and reads fault defaults ({@code FAULT_*}) from {@code config}. */
+    /**
+     * Sets up telemetry for {@code service} and reads from {@code config} the fault defaults ({@code FAULT_*}), the
+     * admission bound ({@code MAX_CONCURRENT_REQUESTS}) and the admin token ({@code ADMIN_TOKEN}).
+     */
     public static Observability create(ServiceInfo service, Config config) {
-        return new Observability(Telemetry.install(service), Faults.from(config));
+        return new Observability(Telemetry.install(service), Faults.from(config), AdmissionControl.Settings.from(config),
+                                 AdminToken.from(config));
     }
 
     /** Adds request observation and problem responses to the API routing. */
@@ -51,17 +60,22 @@ public final class Observability {
     }
 
     /**
-     * Registers an API service under {@code prefix}: its route templates label metrics and name spans, and
-     * fault injection applies to its routes. Keep path parameters out of the prefix.
+     * Registers an API service under {@code prefix}: its route templates label metrics and name spans, admission
+     * control bounds its requests in progress, and fault injection applies to the admitted ones (an injected delay
+     * holds a permit, as a slow handler would). Keep path parameters out of the prefix.
      */
     public void register(HttpRouting.Builder routing, String prefix, HttpService service) {
-        routing.register(prefix, RouteTemplates.recorded(prefix, service, faults::apply));
+        routing.register(prefix, RouteTemplates.recorded(prefix, service, (req, res, handler) ->
+                admission.handle(req, res, (admitted, response) -> {
+                    faults.apply(admitted);
+                    handler.handle(admitted, response);
+                })));
     }
 
     /** Adds {@code /faults} and problem responses to the admin routing (metrics and health come from {@link #observe()}). */
     public void admin(HttpRouting.Builder routing) {
         routing.addFilter(RequestId.filter());
-        routing.register("/faults", new FaultsService(faults));
+        routing.register("/faults", new FaultsService(faults, adminToken));
         ProblemHandlers.register(routing);
     }
 
@@ -121,6 +135,11 @@ public final class Observability {
 
     public FaultInjection faults() {
         return faults;
+    }
+
+    /** The bound on API requests in progress; {@link AdmissionControl#inProgress()} counts the admitted ones. */
+    public AdmissionControl admission() {
+        return admission;
     }
 
     public InFlightRequests inFlight() {

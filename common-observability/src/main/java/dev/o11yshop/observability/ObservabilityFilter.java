@@ -12,6 +12,7 @@ import io.helidon.tracing.Scope;
 import io.helidon.tracing.Span;
 import io.helidon.tracing.SpanContext;
 import io.helidon.tracing.Tracer;
+import io.helidon.webserver.CloseConnectionException;
 import io.helidon.webserver.http.Filter;
 import io.helidon.webserver.http.FilterChain;
 import io.helidon.webserver.http.RoutingRequest;
@@ -29,6 +30,8 @@ import org.slf4j.event.Level;
  */
 public final class ObservabilityFilter implements Filter {
     private static final Logger LOG = LoggerFactory.getLogger(ObservabilityFilter.class);
+    /** Status recorded for a request whose client went away before it was answered (nginx's convention). */
+    static final int CLIENT_CLOSED_REQUEST = 499;
 
     private final Tracer tracer;
     private final HttpServerMetrics metrics = new HttpServerMetrics();
@@ -64,13 +67,7 @@ public final class ObservabilityFilter implements Filter {
         inFlight.enter();
         MDC.put(RequestId.MDC_KEY, requestId);
         try (Scope ignored = span.activate()) {
-            Contexts.runInContext(req.context(), () -> {
-                try {
-                    chain.proceed();
-                } finally {
-                    complete(req, res, span, method, start);
-                }
-            });
+            Contexts.runInContext(req.context(), () -> proceed(chain, req, res, span, method, start));
         } finally {
             MDC.remove(RequestId.MDC_KEY);
             inFlight.exit();
@@ -78,14 +75,27 @@ public final class ObservabilityFilter implements Filter {
         }
     }
 
+    private void proceed(FilterChain chain, RoutingRequest req, RoutingResponse res, Span span, String method, long start) {
+        boolean connectionLost = false;
+        try {
+            chain.proceed();
+        } catch (CloseConnectionException e) {
+            // The connection failed before an answer went out (a client that hung up mid-body): counting the unsent
+            // default 200 would hide it.
+            connectionLost = !res.isSent();
+            throw e;
+        } finally {
+            complete(req, res, span, method, start, connectionLost ? CLIENT_CLOSED_REQUEST : res.status().code());
+        }
+    }
+
     private Optional<SpanContext> parentContext(RoutingRequest req) {
         return tracer.extract(new RequestHeaders(req));
     }
 
-    private void complete(RoutingRequest req, RoutingResponse res, Span span, String method, long start) {
+    private void complete(RoutingRequest req, RoutingResponse res, Span span, String method, long start, int status) {
         long durationNanos = System.nanoTime() - start;
         Optional<String> route = RouteTemplates.of(req);
-        int status = res.status().code();
 
         route.ifPresent(template -> {
             span.unwrap(io.opentelemetry.api.trace.Span.class).updateName(method + " " + template);

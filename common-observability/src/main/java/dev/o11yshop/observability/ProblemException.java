@@ -1,7 +1,10 @@
 package dev.o11yshop.observability;
 
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
+import io.helidon.http.HeaderName;
 import io.helidon.http.Status;
 
 /**
@@ -15,6 +18,7 @@ public class ProblemException extends RuntimeException {
     private final String title;
     private final String detail;
     private final List<Problem.FieldError> errors;
+    private final Map<HeaderName, String> headers = new LinkedHashMap<>();
 
     public ProblemException(Status status, String slug, String title, String detail, List<Problem.FieldError> errors) {
         this(status, slug, title, detail, errors, null);
@@ -66,6 +70,20 @@ public class ProblemException extends RuntimeException {
     public static ProblemException dependencyTimeout(String peer, String detail, Throwable cause) {
         return new ProblemException(Status.GATEWAY_TIMEOUT_504, "dependency-timeout",
                                     "Dependency timed out", peer + ": " + detail, List.of(), cause);
+    }
+
+    /**
+     * Adds a header to send with the problem response, such as {@code Retry-After} or {@code WWW-Authenticate};
+     * for use where the exception is built, before it is thrown.
+     */
+    public ProblemException withHeader(HeaderName name, String value) {
+        headers.put(name, value);
+        return this;
+    }
+
+    /** Headers to send with the problem response. */
+    public Map<HeaderName, String> headers() {
+        return Map.copyOf(headers);
     }
 
     public Status status() {

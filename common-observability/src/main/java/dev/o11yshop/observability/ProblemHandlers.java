@@ -43,6 +43,15 @@ public final class ProblemHandlers {
                     .addKeyValue("error_message", exception.detail())
                     .log("request_failed");
         }
+        respond(req, res, exception);
+    }
+
+    /**
+     * Sends {@code exception} as the answer without logging it or marking the span: for expected outcomes that the
+     * request log and metrics already tell, such as shed load.
+     */
+    static void respond(ServerRequest req, ServerResponse res, ProblemException exception) {
+        exception.headers().forEach(res::header);
         write(req, res, exception.status(), exception.slug(), exception.title(), exception.detail(), exception.errors());
     }
 

@@ -1,7 +1,6 @@
 package dev.o11yshop.observability;
 
 import java.util.Optional;
-import java.util.function.Consumer;
 
 import io.helidon.common.context.Context;
 import io.helidon.http.Method;
@@ -11,6 +10,7 @@ import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
 
 /**
  * Makes the route template of the matched route (e.g. {@code /api/orders/{orderId}}) known to the
@@ -29,23 +29,33 @@ public final class RouteTemplates {
     }
 
     /**
+     * Runs around the handler of a matched route, once its template is known: the place for behaviour that must only
+     * affect matched routes and be observed under their template, such as admission control and fault injection. It
+     * lets the request through by calling {@code handler}, or answers it itself.
+     */
+    @FunctionalInterface
+    public interface Interceptor {
+        /** Lets every request straight through. */
+        Interceptor NONE = (req, res, handler) -> handler.handle(req, res);
+
+        void handle(ServerRequest req, ServerResponse res, Handler handler) throws Exception;
+    }
+
+    /**
      * An {@link HttpService} that registers {@code service} under {@code prefix}, recording templates.
      * Use it as {@code routing.register(prefix, RouteTemplates.recorded(prefix, service))}; keep path
      * parameters out of the prefix.
      */
     public static HttpService recorded(String prefix, HttpService service) {
-        return recorded(prefix, service, req -> { });
+        return recorded(prefix, service, Interceptor.NONE);
     }
 
-    /**
-     * Like {@link #recorded(String, HttpService)}, and runs {@code beforeHandler} once the route is known and
-     * before its handler: the place for behaviour that must only affect matched routes, such as fault injection.
-     */
-    public static HttpService recorded(String prefix, HttpService service, Consumer<ServerRequest> beforeHandler) {
+    /** Like {@link #recorded(String, HttpService)}, and runs each handler through {@code interceptor}. */
+    public static HttpService recorded(String prefix, HttpService service, Interceptor interceptor) {
         return new HttpService() {
             @Override
             public void routing(HttpRules rules) {
-                service.routing(new RecordingRules(prefix, rules, beforeHandler));
+                service.routing(new RecordingRules(prefix, rules, interceptor));
             }
 
             @Override
@@ -82,12 +92,12 @@ public final class RouteTemplates {
     }
 
     /** Rules that wrap each path-pattern handler; the default get/post/... methods all funnel through here. */
-    private record RecordingRules(String prefix, HttpRules delegate, Consumer<ServerRequest> beforeHandler)
+    private record RecordingRules(String prefix, HttpRules delegate, Interceptor interceptor)
             implements HttpRules {
         @Override
         public HttpRules register(HttpService... services) {
             for (HttpService service : services) {
-                delegate.register(recorded(prefix, service, beforeHandler));
+                delegate.register(recorded(prefix, service, interceptor));
             }
             return this;
         }
@@ -95,7 +105,7 @@ public final class RouteTemplates {
         @Override
         public HttpRules register(String pathPattern, HttpService... services) {
             for (HttpService service : services) {
-                delegate.register(pathPattern, recorded(join(prefix, pathPattern), service, beforeHandler));
+                delegate.register(pathPattern, recorded(join(prefix, pathPattern), service, interceptor));
             }
             return this;
         }
@@ -122,8 +132,7 @@ public final class RouteTemplates {
         private Handler recording(String template, Handler handler) {
             return (req, res) -> {
                 req.context().register(CONTEXT_KEY, template);
-                beforeHandler.accept(req);
-                handler.handle(req, res);
+                interceptor.handle(req, res, handler);
             };
         }
     }
