@@ -31,7 +31,14 @@ public final class AdmissionControl implements RouteTemplates.Interceptor {
     /** Why a request was shed: the {@code reason} label, a bounded set. */
     public enum Reason {
         /** {@code MAX_CONCURRENT_REQUESTS} requests were already in progress. */
-        CONCURRENCY_LIMIT;
+        CONCURRENCY_LIMIT,
+        /**
+         * The API socket already held {@link #socketLimit()} requests read and not yet answered: requests waiting for
+         * the CPU before they even reach a handler. Helidon sheds these at the socket, before routing, for next to no
+         * work (no span, no log line, not in {@code http_requests_total}); a saturated service that still traced and
+         * logged every excess request would spend its CPU on them and collapse.
+         */
+        SOCKET_LIMIT;
 
         public String label() {
             return name().toLowerCase(Locale.ROOT);
@@ -64,7 +71,7 @@ public final class AdmissionControl implements RouteTemplates.Interceptor {
         }
     }
 
-    private final MeterFamily<Counter> rejected = MeterFamily.counter(
+    private static final MeterFamily<Counter> REJECTED = MeterFamily.counter(
             "http_requests_rejected_total", "API requests shed without being handled, by reason", "reason");
     private final Settings settings;
     private final Semaphore permits;
@@ -74,7 +81,7 @@ public final class AdmissionControl implements RouteTemplates.Interceptor {
         this.permits = new Semaphore(settings.maxConcurrentRequests());
         // Every reason is a series from the start, so rate() and alerts see 0 rather than nothing.
         for (Reason reason : Reason.values()) {
-            rejected.labels(reason.label());
+            REJECTED.labels(reason.label());
         }
         LoggerFactory.getLogger(AdmissionControl.class).atInfo()
                 .addKeyValue("max_concurrent_requests", settings.maxConcurrentRequests())
@@ -88,7 +95,7 @@ public final class AdmissionControl implements RouteTemplates.Interceptor {
     @Override
     public void handle(ServerRequest req, ServerResponse res, Handler handler) throws Exception {
         if (!permits.tryAcquire()) {
-            rejected.labels(Reason.CONCURRENCY_LIMIT.label()).increment();
+            REJECTED.labels(Reason.CONCURRENCY_LIMIT.label()).increment();
             ProblemHandlers.respond(req, res, overloaded());
             return;
         }
@@ -97,6 +104,20 @@ public final class AdmissionControl implements RouteTemplates.Interceptor {
         } finally {
             permits.release();
         }
+    }
+
+    /**
+     * Requests the API socket holds at most, routed or not: twice the admission bound, so that admission control
+     * (which traces and counts what it sheds) does the shedding while the CPU keeps up, and the socket only when it
+     * does not. Past it Helidon answers 503 itself (see {@link ProblemDirectHandlers}).
+     */
+    public int socketLimit() {
+        return 2 * settings.maxConcurrentRequests();
+    }
+
+    /** Counts a request Helidon shed at the socket ({@link Reason#SOCKET_LIMIT}). */
+    static void countShedAtSocket() {
+        REJECTED.labels(Reason.SOCKET_LIMIT.label()).increment();
     }
 
     /** Requests admitted and not yet finished. */
@@ -108,11 +129,14 @@ public final class AdmissionControl implements RouteTemplates.Interceptor {
         return settings;
     }
 
-    private ProblemException overloaded() {
-        return new ProblemException(Status.SERVICE_UNAVAILABLE_503, "overloaded", "Service overloaded",
-                                    "the service is handling its maximum of " + settings.maxConcurrentRequests()
-                                            + " requests at once; retry after " + RETRY_AFTER_SECONDS + " s",
-                                    List.of())
+    /** The answer to a shed request, also used by {@link ProblemDirectHandlers} for one shed at the socket. */
+    static ProblemException overloaded(String detail) {
+        return new ProblemException(Status.SERVICE_UNAVAILABLE_503, "overloaded", "Service overloaded", detail, List.of())
                 .withHeader(HeaderNames.RETRY_AFTER, RETRY_AFTER_SECONDS);
+    }
+
+    private ProblemException overloaded() {
+        return overloaded("the service is handling its maximum of " + settings.maxConcurrentRequests()
+                                  + " requests at once; retry after " + RETRY_AFTER_SECONDS + " s");
     }
 }

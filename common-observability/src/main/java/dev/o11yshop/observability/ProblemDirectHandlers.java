@@ -53,6 +53,10 @@ public final class ProblemDirectHandlers {
                                         ServerResponseHeaders responseHeaders, String message) {
             String requestId = RequestId.current()
                     .orElseGet(() -> RequestId.from(request.headers()));
+            if (status.code() == Status.SERVICE_UNAVAILABLE_503.code()) {
+                // Helidon's one 503: the socket's bound on requests (AdmissionControl.socketLimit()) was reached.
+                return overloaded(request, responseHeaders, requestId);
+            }
             Kind kind = Kind.of(status);
             String detail = status.code() < 500 && message != null && !message.isBlank() && message.length() <= MAX_DETAIL_LENGTH
                     ? message
@@ -82,6 +86,27 @@ public final class ProblemDirectHandlers {
                     .entity(Json.bytes(problem))
                     .build();
         }
+    }
+
+    /** A request shed at the socket: the same problem and {@code Retry-After} as one shed by admission control. */
+    private static DirectHandler.TransportResponse overloaded(DirectHandler.TransportRequest request, ServerResponseHeaders responseHeaders,
+                                                String requestId) {
+        AdmissionControl.countShedAtSocket();
+        ProblemException shed = AdmissionControl.overloaded(
+                "the service holds its maximum of requests at once; retry after " + AdmissionControl.RETRY_AFTER_SECONDS + " s");
+        String path = request.path();
+        Problem problem = new Problem(Problem.TYPE_BASE + shed.slug(), shed.title(), shed.status().code(), shed.detail(),
+                                      path.isEmpty() || path.length() > MAX_INSTANCE_LENGTH ? null : path, requestId,
+                                      null, List.of());
+        DirectHandler.TransportResponse.Builder response = DirectHandler.TransportResponse.builder()
+                .status(shed.status())
+                .headers(responseHeaders)
+                .header(HeaderNames.CONTENT_TYPE, ProblemHandlers.PROBLEM_JSON)
+                .header(RequestId.HEADER, requestId)
+                .keepAlive(false)
+                .entity(Json.bytes(problem));
+        shed.headers().forEach(response::header);
+        return response.build();
     }
 
     /** What the problem says for each status Helidon answers by itself. */

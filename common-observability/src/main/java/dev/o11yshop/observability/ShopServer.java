@@ -105,9 +105,13 @@ public final class ShopServer {
         WebServer server = WebServer.builder()
                 .host(settings.host())
                 .port(settings.port())
+                // The backstop of admission control: past it Helidon sheds before routing, at next to no cost.
+                .maxConcurrentRequests(observability.admission().socketLimit())
                 .shutdownGracePeriod(settings.stopGrace())
                 .shutdownHook(false)
                 .featuresDiscoverServices(false)
+                // Errors Helidon raises before routing (URI too long, bad encoding, bad header) as problem+json too.
+                .directHandlers(ProblemDirectHandlers.create())
                 .addFeature(observability.observe(ADMIN_SOCKET))
                 .addRouting(api)
                 .putSocket(ADMIN_SOCKET, socket -> socket
