@@ -10,7 +10,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Predicate;
 
@@ -113,7 +112,10 @@ final class OpenLoad implements AutoCloseable {
                         + "201 p50 %4d ms p99 %4d ms  slowest %5d ms",
                 phase, rate, checkouts.size(), ok, 100.0 * ok / Math.max(1, checkouts.size()), shed,
                 quantileMs(checkouts.stream().filter(Checkout::shed).toList(), 0.99), otherErrors, noAnswer,
-                quantileMs(confirmed, 0.5), quantileMs(confirmed, 0.99), quantileMs(checkouts, 1.0));
+                quantileMs(confirmed, 0.5), quantileMs(confirmed, 0.99), quantileMs(checkouts, 1.0))
+                + (noAnswer == 0 ? "" : "\n           no answer: " + checkouts.stream()
+                        .filter(c -> c.status() < 0)
+                        .collect(java.util.stream.Collectors.groupingBy(Checkout::error, java.util.stream.Collectors.counting())));
     }
 
     @Override
@@ -124,9 +126,5 @@ final class OpenLoad implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-    }
-
-    static long nanosAgo(Duration duration) {
-        return System.nanoTime() - TimeUnit.NANOSECONDS.convert(duration);
     }
 }
