@@ -6,6 +6,7 @@ import static dev.o11yshop.order.OrderBody.newCustomer;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.helidon.webclient.http1.Http1Client;
 import io.helidon.webserver.WebServerConfig;
@@ -43,6 +44,23 @@ class OrderRoutesServerTest extends OrderRoutesTest {
         assertThat(metrics.body(), containsString("http_client_requests_total{"));
         assertThat(metrics.body(), containsString("peer=\"inventory-service\""));
         assertThat(metrics.body(), containsString("dependency_circuit_state{"));
+    }
+
+    /** {@code store_evictions_total} is exposed for both reasons of each store, before any eviction. */
+    @Test
+    void adminSocketServesTheStoreEvictions() {
+        Reply metrics = Reply.send(admin().get("/metrics"), null);
+
+        assertEquals(200, metrics.status(), metrics.toString());
+        for (String store : new String[] {OrderStore.NAME, IdempotencyKeys.NAME}) {
+            for (String reason : new String[] {"age", "capacity"}) {
+                assertTrue(metrics.body().lines()
+                                   .filter(line -> line.startsWith("store_evictions_total{"))
+                                   .anyMatch(line -> line.contains("store=\"" + store + "\"")
+                                                     && line.contains("reason=\"" + reason + "\"")),
+                           "store_evictions_total{store=" + store + ", reason=" + reason + "} in " + metrics.body());
+            }
+        }
     }
 
     @Test
