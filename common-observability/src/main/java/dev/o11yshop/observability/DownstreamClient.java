@@ -169,7 +169,9 @@ public final class DownstreamClient {
                                     Deadline deadline, boolean bypassBulkhead, String... pathParams) {
         String path = expand(pathTemplate, pathParams);
         byte[] entity = body == null ? null : Json.bytes(body);
-        int attempts = idempotent ? Math.max(1, settings.maxAttempts()) : 1;
+        // A call that was never sent (the connection could not be opened) is retried even when it is not
+        // idempotent: the peer never saw it. Anything else is retried only when the peer deduplicates it.
+        int attempts = Math.max(1, settings.maxAttempts());
         DownstreamException failure = null;
         for (int attempt = 0; attempt < attempts; attempt++) {
             if (attempt > 0 && !backoff(attempt, deadline)) {
@@ -195,6 +197,9 @@ public final class DownstreamClient {
                 throw new DownstreamException(peer, DownstreamException.Kind.UNAVAILABLE, "circuit breaker is open", e);
             } catch (DownstreamException e) {
                 failure = e;
+                if (!idempotent && !neverSent(e)) {
+                    break;
+                }
             } finally {
                 if (slot) {
                     bulkhead.release();
@@ -294,6 +299,11 @@ public final class DownstreamClient {
             }
             throw new IOException(e.getCause());
         }
+    }
+
+    /** True when the call failed before its request left: refused, or no connection within the connect timeout. */
+    private static boolean neverSent(DownstreamException e) {
+        return e.getCause() instanceof HttpConnectTimeoutException || causedBy(e.getCause(), ConnectException.class);
     }
 
     private DownstreamException classify(IOException e) {
