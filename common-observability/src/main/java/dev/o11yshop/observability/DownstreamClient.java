@@ -110,6 +110,9 @@ public final class DownstreamClient {
                 .errorRatio(settings.breakerErrorRatio())
                 .delay(settings.breakerDelay())
                 .successThreshold(1)
+                // A peer that sheds is alive and answering at once: its breaker must not open and turn a brief
+                // overload into seconds of failed calls after it has passed.
+                .addSkipOn(PeerShed.class)
                 .build();
         // One client per peer in a service; in a test JVM with several, the first one created reports the state.
         Metrics.globalRegistry().getOrCreate(
@@ -193,6 +196,10 @@ public final class DownstreamClient {
                 }
                 int resend = attempt;
                 return breaker.invoke(() -> exchange(method, pathTemplate, path, entity, resend, timeout));
+            } catch (PeerShed e) {
+                // Retry-After is longer than any budget here: retrying would only add to the overload.
+                throw new DownstreamException(peer, DownstreamException.Kind.UNAVAILABLE,
+                                              method.text() + " " + pathTemplate + " was shed: the peer is overloaded", e);
             } catch (CircuitBreakerOpenException e) {
                 throw new DownstreamException(peer, DownstreamException.Kind.UNAVAILABLE, "circuit breaker is open", e);
             } catch (DownstreamException e) {
@@ -253,12 +260,15 @@ public final class DownstreamClient {
             if (status >= 500) {
                 span.status(Span.Status.ERROR);
                 span.tag("error.type", Integer.toString(status));
+                if (status == 503 && response.headers().firstValue("retry-after").isPresent()) {
+                    throw new PeerShed();
+                }
                 throw new DownstreamException(peer, DownstreamException.Kind.UNAVAILABLE,
                                               method.text() + " " + pathTemplate + " answered " + status, null);
             }
             span.end();
             return new DownstreamResponse(status, response.body());
-        } catch (DownstreamException e) {
+        } catch (DownstreamException | PeerShed e) {
             span.end(e);
             throw e;
         } catch (IOException e) {
@@ -378,6 +388,13 @@ public final class DownstreamClient {
             case OPEN -> 1;
             case HALF_OPEN -> 2;
         };
+    }
+
+    /** The peer answered 503 with {@code Retry-After}: it shed the call (admission control), which the breaker skips. */
+    private static final class PeerShed extends RuntimeException {
+        PeerShed() {
+            super("shed by the peer", null, false, false);
+        }
     }
 
     /** Collects the propagation headers the tracer writes. */

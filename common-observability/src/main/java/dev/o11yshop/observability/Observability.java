@@ -25,6 +25,7 @@ import io.helidon.webserver.observe.metrics.MetricsObserver;
 public final class Observability {
     private final Telemetry telemetry;
     private final FaultInjection faults;
+    private final RouteTemplates.Table apiRoutes = new RouteTemplates.Table();
     private final AdmissionControl admission;
     private final AdminToken adminToken;
     private final InFlightRequests inFlight = new InFlightRequests();
@@ -38,7 +39,7 @@ public final class Observability {
                           AdminToken adminToken) {
         this.telemetry = telemetry;
         this.faults = new FaultInjection(initialFaults);
-        this.admission = new AdmissionControl(admission);
+        this.admission = new AdmissionControl(admission, apiRoutes);
         this.adminToken = adminToken;
         this.operations = new Operations(telemetry.tracer());
         this.filter = new ObservabilityFilter(telemetry.tracer(), inFlight);
@@ -53,8 +54,9 @@ public final class Observability {
                                  AdminToken.from(config));
     }
 
-    /** Adds request observation and problem responses to the API routing. */
+    /** Adds admission control, request observation and problem responses to the API routing. */
     public void api(HttpRouting.Builder routing) {
+        routing.addFilter(admission);
         routing.addFilter(filter);
         ProblemHandlers.register(routing);
     }
@@ -65,11 +67,10 @@ public final class Observability {
      * holds a permit, as a slow handler would). Keep path parameters out of the prefix.
      */
     public void register(HttpRouting.Builder routing, String prefix, HttpService service) {
-        routing.register(prefix, RouteTemplates.recorded(prefix, service, (req, res, handler) ->
-                admission.handle(req, res, (admitted, response) -> {
-                    faults.apply(admitted);
-                    handler.handle(admitted, response);
-                })));
+        routing.register(prefix, RouteTemplates.recorded(prefix, service, (req, res, handler) -> {
+            faults.apply(req);
+            handler.handle(req, res);
+        }, apiRoutes));
     }
 
     /** Adds {@code /faults} and problem responses to the admin routing (metrics and health come from {@link #observe()}). */

@@ -19,6 +19,8 @@ public record Problem(String type,
                       @JsonInclude(JsonInclude.Include.NON_EMPTY) List<FieldError> errors) {
     /** Base of every problem {@code type} URI. */
     public static final String TYPE_BASE = "https://o11y-shop.dev/problems/";
+    /** Longer request targets are left out of {@code instance} of a problem raised before routing: they are the fault, not a useful reference. */
+    static final int MAX_INSTANCE_LENGTH = 256;
 
     /**
      * One field that failed validation.

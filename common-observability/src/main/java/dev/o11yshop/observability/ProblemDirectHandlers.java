@@ -21,8 +21,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class ProblemDirectHandlers {
     private static final Logger LOG = LoggerFactory.getLogger(ProblemDirectHandlers.class);
-    /** Longer request targets are left out of {@code instance}: they are the fault, not a useful reference. */
-    private static final int MAX_INSTANCE_LENGTH = 256;
     /** Helidon's messages are short; a longer one would be echoing the request back. */
     private static final int MAX_DETAIL_LENGTH = 200;
 
@@ -66,7 +64,7 @@ public final class ProblemDirectHandlers {
                                           kind.title(status),
                                           status.code(),
                                           detail,
-                                          path.isEmpty() || path.length() > MAX_INSTANCE_LENGTH ? null : path,
+                                          path.isEmpty() || path.length() > Problem.MAX_INSTANCE_LENGTH ? null : path,
                                           requestId,
                                           null,
                                           kind.errors());
@@ -94,10 +92,7 @@ public final class ProblemDirectHandlers {
         AdmissionControl.countShedAtSocket();
         ProblemException shed = AdmissionControl.overloaded(
                 "the service holds its maximum of requests at once; retry after " + AdmissionControl.RETRY_AFTER_SECONDS + " s");
-        String path = request.path();
-        Problem problem = new Problem(Problem.TYPE_BASE + shed.slug(), shed.title(), shed.status().code(), shed.detail(),
-                                      path.isEmpty() || path.length() > MAX_INSTANCE_LENGTH ? null : path, requestId,
-                                      null, List.of());
+        Problem problem = AdmissionControl.overloadedProblem(shed, request.path(), requestId);
         DirectHandler.TransportResponse.Builder response = DirectHandler.TransportResponse.builder()
                 .status(shed.status())
                 .headers(responseHeaders)

@@ -2,6 +2,7 @@ package dev.o11yshop.observability;
 
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.regex.Pattern;
 
 import io.helidon.http.HeaderName;
@@ -34,8 +35,15 @@ public final class RequestId {
         return candidate != null && SANE.matcher(candidate).matches();
     }
 
+    /**
+     * A random (version 4) UUID from {@link ThreadLocalRandom}: an id must be unique, not secret, and
+     * {@link UUID#randomUUID()} draws from one SecureRandom that every request thread would queue on.
+     */
     static String generate() {
-        return UUID.randomUUID().toString();
+        ThreadLocalRandom random = ThreadLocalRandom.current();
+        long high = (random.nextLong() & ~0xF000L) | 0x4000L;
+        long low = (random.nextLong() & ~(0xCL << 60)) | (0x8L << 60);
+        return new UUID(high, low).toString();
     }
 
     /**

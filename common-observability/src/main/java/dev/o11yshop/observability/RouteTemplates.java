@@ -1,9 +1,14 @@
 package dev.o11yshop.observability;
 
+import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 import io.helidon.common.context.Context;
+import io.helidon.common.uri.UriPath;
 import io.helidon.http.Method;
+import io.helidon.http.PathMatcher;
+import io.helidon.http.PathMatchers;
 import io.helidon.webserver.http.Handler;
 import io.helidon.webserver.http.HttpRoute;
 import io.helidon.webserver.http.HttpRouting;
@@ -52,10 +57,15 @@ public final class RouteTemplates {
 
     /** Like {@link #recorded(String, HttpService)}, and runs each handler through {@code interceptor}. */
     public static HttpService recorded(String prefix, HttpService service, Interceptor interceptor) {
+        return recorded(prefix, service, interceptor, new Table());
+    }
+
+    /** Like {@link #recorded(String, HttpService, Interceptor)}, and adds each route to {@code table}. */
+    public static HttpService recorded(String prefix, HttpService service, Interceptor interceptor, Table table) {
         return new HttpService() {
             @Override
             public void routing(HttpRules rules) {
-                service.routing(new RecordingRules(prefix, rules, interceptor));
+                service.routing(new RecordingRules(prefix, rules, interceptor, table));
             }
 
             @Override
@@ -84,6 +94,32 @@ public final class RouteTemplates {
         return context.get(CONTEXT_KEY, String.class);
     }
 
+    /**
+     * The routes registered through {@link #recorded(String, HttpService, Interceptor, Table)}, for what must know a
+     * request's template before routing, such as admission control, which sheds before a request costs a span or a
+     * log line. Filled while routing is built, read-only after.
+     */
+    public static final class Table {
+        private final List<Route> routes = new CopyOnWriteArrayList<>();
+
+        /** The template of the route {@code method} and {@code path} would match, if any (first registered wins, as in Helidon). */
+        public Optional<String> match(Method method, UriPath path) {
+            for (Route route : routes) {
+                if (route.method().equals(method) && route.matcher().match(path).accepted()) {
+                    return Optional.of(route.template());
+                }
+            }
+            return Optional.empty();
+        }
+
+        void add(Method method, String template) {
+            routes.add(new Route(method, template, PathMatchers.create(template)));
+        }
+
+        private record Route(Method method, String template, PathMatcher matcher) {
+        }
+    }
+
     private static String join(String prefix, String pattern) {
         if (pattern.isEmpty() || "/".equals(pattern)) {
             return prefix.isEmpty() ? "/" : prefix;
@@ -92,12 +128,12 @@ public final class RouteTemplates {
     }
 
     /** Rules that wrap each path-pattern handler; the default get/post/... methods all funnel through here. */
-    private record RecordingRules(String prefix, HttpRules delegate, Interceptor interceptor)
+    private record RecordingRules(String prefix, HttpRules delegate, Interceptor interceptor, Table table)
             implements HttpRules {
         @Override
         public HttpRules register(HttpService... services) {
             for (HttpService service : services) {
-                delegate.register(recorded(prefix, service, interceptor));
+                delegate.register(recorded(prefix, service, interceptor, table));
             }
             return this;
         }
@@ -105,7 +141,7 @@ public final class RouteTemplates {
         @Override
         public HttpRules register(String pathPattern, HttpService... services) {
             for (HttpService service : services) {
-                delegate.register(pathPattern, recorded(join(prefix, pathPattern), service, interceptor));
+                delegate.register(pathPattern, recorded(join(prefix, pathPattern), service, interceptor, table));
             }
             return this;
         }
@@ -119,17 +155,18 @@ public final class RouteTemplates {
 
         @Override
         public HttpRules route(Method method, String pathPattern, Handler handler) {
-            delegate.route(method, pathPattern, recording(join(prefix, pathPattern), handler));
+            delegate.route(method, pathPattern, recording(method, join(prefix, pathPattern), handler));
             return this;
         }
 
         @Override
         public HttpRules route(Method method, Handler handler) {
-            delegate.route(method, recording(join(prefix, ""), handler));
+            delegate.route(method, recording(method, join(prefix, ""), handler));
             return this;
         }
 
-        private Handler recording(String template, Handler handler) {
+        private Handler recording(Method method, String template, Handler handler) {
+            table.add(method, template);
             return (req, res) -> {
                 req.context().register(CONTEXT_KEY, template);
                 interceptor.handle(req, res, handler);

@@ -91,6 +91,10 @@ class DownstreamClientTest {
                                 .header(HeaderNames.CONTENT_TYPE, ProblemHandlers.PROBLEM_JSON)
                                 .send("{\"type\":\"" + Problem.TYPE_BASE + "out-of-stock\",\"title\":\"Out of stock\","
                                               + "\"status\":409,\"detail\":\"SKU-0001\"}"))
+                        .get("/shed", (req, res) -> res.status(Status.SERVICE_UNAVAILABLE_503)
+                                .header(HeaderNames.RETRY_AFTER, "1")
+                                .header(HeaderNames.CONTENT_TYPE, ProblemHandlers.PROBLEM_JSON)
+                                .send("{\"type\":\"" + Problem.TYPE_BASE + "overloaded\",\"status\":503}"))
                         .post("/echo-body", (req, res) -> res.send(req.content().as(String.class)))
                         .get("/flaky", (req, res) -> {
                             if (HEALTHY.get()) {
@@ -345,6 +349,21 @@ class DownstreamClientTest {
         }
 
         assertEquals(CircuitBreaker.State.CLOSED, client.circuitState());
+    }
+
+    @Test
+    void aPeerThatShedsIsNeitherRetriedNorCountedAgainstItsCircuit() {
+        DownstreamClient client = new DownstreamClient(peerName, peerUri,
+                                                       settings(Duration.ofSeconds(2), 3, 2, Duration.ofSeconds(5)),
+                                                       TRACER);
+        for (int i = 0; i < 5; i++) {
+            DownstreamException shed = assertThrows(DownstreamException.class, () -> client.get("/shed", budget()));
+            assertEquals(DownstreamException.Kind.UNAVAILABLE, shed.kind());
+            assertThat(shed.getMessage(), containsString("was shed"));
+        }
+
+        assertEquals(5, hits("GET /shed"), "a shed call is not retried: Retry-After outlasts the budget");
+        assertEquals(CircuitBreaker.State.CLOSED, client.circuitState(), "a peer that sheds is alive");
     }
 
     // ---------------------------------------------------------------- trace propagation

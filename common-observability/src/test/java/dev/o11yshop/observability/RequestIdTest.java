@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.HashSet;
 import java.util.Set;
+import java.util.UUID;
 
 import io.helidon.http.WritableHeaders;
 import org.junit.jupiter.api.AfterEach;
@@ -56,6 +57,9 @@ class RequestIdTest {
         for (int i = 0; i < 1_000; i++) {
             String id = RequestId.from(WritableHeaders.create());
             assertTrue(RequestId.isSane(id), id);
+            UUID uuid = UUID.fromString(id);
+            assertEquals(4, uuid.version(), id);
+            assertEquals(2, uuid.variant(), id);
             ids.add(id);
         }
         assertEquals(1_000, ids.size(), "generated ids are unique");

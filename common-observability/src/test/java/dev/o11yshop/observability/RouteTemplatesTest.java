@@ -8,10 +8,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.HashSet;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 
+import io.helidon.common.uri.UriPath;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Method;
 import io.helidon.webclient.http1.Http1ClientResponse;
@@ -33,6 +35,8 @@ import org.junit.jupiter.params.provider.CsvSource;
 @RoutingTest
 class RouteTemplatesTest {
     private static final Handler ECHO_TEMPLATE = (req, res) -> res.send(RouteTemplates.of(req).orElse("none"));
+    /** The routes of {@link ShopService}, as admission control sees them before routing. */
+    private static final RouteTemplates.Table SHOP_ROUTES = new RouteTemplates.Table();
 
     private final DirectClient client;
 
@@ -43,7 +47,8 @@ class RouteTemplatesTest {
     @SetUpRoute
     static void routing(HttpRouting.Builder routing) {
         TestObservability.OBSERVABILITY.api(routing);
-        RouteTemplates.register(routing, "/shop", new ShopService());
+        routing.register("/shop", RouteTemplates.recorded("/shop", new ShopService(), RouteTemplates.Interceptor.NONE,
+                                                          SHOP_ROUTES));
         routing.get("/unrecorded/{id}", ECHO_TEMPLATE);
     }
 
@@ -75,6 +80,8 @@ class RouteTemplatesTest {
             "GET, /shop/carts/c-1/lines/7, /shop/carts/{cartId}/lines/{lineId}",
             "PUT, /shop/carts/c-1, /shop/carts/{cartId}"})
     void recordsTheTemplateOfTheMatchedRoute(String method, String path, String template) {
+        assertEquals(Optional.of(template), SHOP_ROUTES.match(Method.create(method), UriPath.create(path)),
+                     "the template is known before routing");
         try (Http1ClientResponse response = client.method(Method.create(method)).path(path).request()) {
             assertEquals(200, response.status().code());
             assertEquals(template, response.as(String.class));
@@ -85,6 +92,13 @@ class RouteTemplatesTest {
         if (!path.equals(template)) {
             assertEquals(0, MetricsProbe.counter("http_requests_total", Map.of("endpoint", path)), "a raw path is never a label");
         }
+    }
+
+    @ParameterizedTest
+    @CsvSource({"GET, /shop/items", "POST, /shop/items/SKU-0001", "GET, /shop/carts/c-1/lines", "GET, /unrecorded/1",
+            "GET, /elsewhere"})
+    void theTableKnowsNoTemplateForAnUnmatchedRequest(String method, String path) {
+        assertEquals(Optional.empty(), SHOP_ROUTES.match(Method.create(method), UriPath.create(path)));
     }
 
     @Test

@@ -41,7 +41,7 @@ import io.helidon.webclient.http1.Http1Client;
  * first byte the call fails ("Protocol is not HTTP: TTP...") although the server answered (helidon-io/helidon#10861,
  * fixed in later Helidon releases). {@link ConnectionPool} starts the monitor before a connection can be taken again.
  */
-final class ShopActions implements AutoCloseable {
+public final class ShopActions implements AutoCloseable {
     /** Test card that authorizes (contract, section 3). */
     static final String GOOD_CARD = "4111111111111111";
     /** Test card that is always declined. */
@@ -54,17 +54,23 @@ final class ShopActions implements AutoCloseable {
     /**
      * The answer an action ended with: the status of its last (or first failing) call.
      *
-     * @param shed whether that answer was a service shedding load: 503 with {@code Retry-After} (admission control)
+     * @param shed        whether that answer was a service shedding load: 503 with {@code Retry-After} (admission control)
+     * @param contentType that answer's {@code Content-Type}, or null
      */
-    record Result(int status, String orderId, boolean shed) {
-        Result(int status, String orderId) {
-            this(status, orderId, false);
+    public record Result(int status, String orderId, boolean shed, String contentType) {
+        Result(int status, String orderId, String contentType) {
+            this(status, orderId, false, contentType);
         }
 
         /** The outcome of {@code response}, with no order id. */
         static Result of(HttpClientResponse response) {
             int status = response.status().code();
-            return new Result(status, null, status == 503 && response.headers().contains(HeaderNames.RETRY_AFTER));
+            return new Result(status, null, status == 503 && response.headers().contains(HeaderNames.RETRY_AFTER),
+                              contentType(response));
+        }
+
+        private static String contentType(HttpClientResponse response) {
+            return response.headers().first(HeaderNames.CONTENT_TYPE).orElse(null);
         }
     }
 
@@ -80,7 +86,7 @@ final class ShopActions implements AutoCloseable {
      * @param connections keep-alive connections to pool per service: the concurrency cap, so that no answered
      *                    request waits to hand its connection back
      */
-    ShopActions(URI orderUrl, URI inventoryUrl, Tracer tracer, Duration timeout, int connections) {
+    public ShopActions(URI orderUrl, URI inventoryUrl, Tracer tracer, Duration timeout, int connections) {
         this.products = URI.create(base(inventoryUrl) + "/api/products");
         this.orders = URI.create(base(orderUrl) + "/api/orders");
         this.tracer = tracer;
@@ -101,7 +107,7 @@ final class ShopActions implements AutoCloseable {
      *
      * @throws IOException when a call gets no answer (refused, reset, timed out)
      */
-    Result perform(Scenario scenario, Span span, long deadlineNanos) throws IOException {
+    public Result perform(Scenario scenario, Span span, long deadlineNanos) throws IOException {
         ThreadLocalRandom random = ThreadLocalRandom.current();
         try {
             return switch (scenario) {
@@ -138,7 +144,7 @@ final class ShopActions implements AutoCloseable {
             int status = response.status().code();
             // Only a created order's body is parsed (for its id); every other body is read and dropped.
             if (status == 201) {
-                return new Result(status, orderId(response.entity().as(byte[].class), span));
+                return new Result(status, orderId(response.entity().as(byte[].class), span), Result.contentType(response));
             }
             response.entity().consume();
             return Result.of(response);

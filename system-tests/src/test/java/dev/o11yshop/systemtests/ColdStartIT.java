@@ -22,7 +22,7 @@ class ColdStartIT {
     @Test
     void noServerErrorInTheFirstTenSecondsAfterReady() throws Exception {
         try (LocalPlatform platform = Platform.start("cold-start", Map.of());
-             OpenLoad load = new OpenLoad(platform.order().api())) {
+             OpenLoad load = new OpenLoad(platform.order().api(), platform.inventory().api())) {
             List<Checkout> first = load.run("cold start", DEFAULT_RATE, Duration.ofSeconds(10));
             List<Checkout> failed = first.stream().filter(checkout -> checkout.status() != 201).toList();
             assertEquals(List.of(), failed, "checkouts that did not succeed in the first 10 s after ready");

@@ -1,53 +1,51 @@
 package dev.o11yshop.systemtests;
 
+import java.io.IOException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Predicate;
 
+import dev.o11yshop.loadgen.Scenario;
+import dev.o11yshop.loadgen.ShopActions;
+import io.helidon.tracing.Tracer;
+
 /**
  * Checkouts at a fixed rate whatever the answers (an open model, as real users arrive): a slow or shedding shop
- * does not slow the arrivals down. Every checkout is recorded with its answer and latency.
+ * does not slow the arrivals down. Every checkout is recorded with its answer and latency. It sends with the load
+ * generator's client ({@link ShopActions}: Helidon WebClient on keep-alive connections, one virtual thread per
+ * checkout), which costs a fraction of the CPU of the JDK's client: this test shares two cores with the three
+ * services, and a client that took a core of its own would measure itself.
  */
 final class OpenLoad implements AutoCloseable {
     /** Longest wait for one answer; far beyond any budget, so that a hang shows as a latency, not as a lost request. */
     static final Duration ANSWER_TIMEOUT = Duration.ofSeconds(20);
+    /** Keep-alive connections kept per service; more are opened while more checkouts are in flight. */
+    private static final int CONNECTIONS = 512;
 
-    private final URI orders;
-    private final HttpClient http = HttpClient.newBuilder()
-            .version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(5))
-            .build();
+    private final ShopActions actions;
+    private final Tracer tracer = Tracer.noOp();
 
     /**
      * One checkout.
      *
      * @param sentAtNanos  when it was sent (System.nanoTime)
      * @param status       the answer's status, or -1 when none came (refused, reset, timed out)
-     * @param retryAfter   the answer's {@code Retry-After}, or null
+     * @param shed         whether the answer was a shed one (503 with {@code Retry-After})
      * @param contentType  the answer's content type, or null
      */
-    record Checkout(long sentAtNanos, long latencyNanos, int status, String retryAfter, String contentType,
-                    String error) {
-        boolean shed() {
-            return status == 503 && retryAfter != null;
-        }
-
+    record Checkout(long sentAtNanos, long latencyNanos, int status, boolean shed, String contentType, String error) {
         long latencyMs() {
             return latencyNanos / 1_000_000;
         }
     }
 
-    OpenLoad(URI orderApi) {
-        this.orders = orderApi.resolve("/api/orders");
+    OpenLoad(URI orderApi, URI inventoryApi) {
+        this.actions = new ShopActions(orderApi, inventoryApi, tracer, ANSWER_TIMEOUT, CONNECTIONS);
     }
 
     /** Sends {@code rate} checkouts per second for {@code duration}, then waits for every answer. */
@@ -62,28 +60,25 @@ final class OpenLoad implements AutoCloseable {
             if (wait > 0) {
                 LockSupport.parkNanos(wait);
             }
-            sent.add(send());
+            CompletableFuture<Checkout> checkout = new CompletableFuture<>();
+            Thread.ofVirtual().start(() -> checkout.complete(send()));
+            sent.add(checkout);
         }
         List<Checkout> answered = sent.stream().map(CompletableFuture::join).toList();
         System.out.println(summary(phase, rate, answered));
         return answered;
     }
 
-    private CompletableFuture<Checkout> send() {
-        String sku = "SKU-%04d".formatted(1 + ThreadLocalRandom.current().nextInt(20));
-        HttpRequest request = HttpRequest.newBuilder(orders)
-                .timeout(ANSWER_TIMEOUT)
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(
-                        ShopClient.orderBody("cust-load", sku, 1, ShopClient.GOOD_CARD)))
-                .build();
+    private Checkout send() {
         long sentAt = System.nanoTime();
-        return http.sendAsync(request, HttpResponse.BodyHandlers.discarding())
-                .handle((response, error) -> response != null
-                        ? new Checkout(sentAt, System.nanoTime() - sentAt, response.statusCode(),
-                                       response.headers().firstValue("retry-after").orElse(null),
-                                       response.headers().firstValue("content-type").orElse(null), null)
-                        : new Checkout(sentAt, System.nanoTime() - sentAt, -1, null, null, String.valueOf(error)));
+        try {
+            ShopActions.Result result = actions.perform(Scenario.CHECKOUT, tracer.spanBuilder("checkout").start(),
+                                                        sentAt + ANSWER_TIMEOUT.toNanos());
+            return new Checkout(sentAt, System.nanoTime() - sentAt, result.status(), result.shed(), result.contentType(),
+                                null);
+        } catch (IOException | RuntimeException e) {
+            return new Checkout(sentAt, System.nanoTime() - sentAt, -1, false, null, e.getClass().getSimpleName());
+        }
     }
 
     /** Checkouts of {@code all} sent at or after {@code fromNanos}. */
@@ -108,11 +103,13 @@ final class OpenLoad implements AutoCloseable {
         long otherErrors = checkouts.size() - ok - shed - noAnswer;
         List<Checkout> confirmed = checkouts.stream().filter(c -> c.status() == 201).toList();
         return String.format(Locale.ROOT,
-                "%-10s %6.0f/s  sent %6d  201 %6d (%5.1f%%)  shed %6d (p99 %4d ms)  other %5d  no answer %4d  "
-                        + "201 p50 %4d ms p99 %4d ms  slowest %5d ms",
+                "%-10s %6.0f/s  sent %6d  201 %6d (%5.1f%%)  shed %6d (p50 %4d p99 %4d ms)  other %5d  no answer %4d  "
+                        + "201 p50 %4d ms p99 %4d ms  slowest %5d ms  slowest shed %5d ms",
                 phase, rate, checkouts.size(), ok, 100.0 * ok / Math.max(1, checkouts.size()), shed,
+                quantileMs(checkouts.stream().filter(Checkout::shed).toList(), 0.5),
                 quantileMs(checkouts.stream().filter(Checkout::shed).toList(), 0.99), otherErrors, noAnswer,
-                quantileMs(confirmed, 0.5), quantileMs(confirmed, 0.99), quantileMs(checkouts, 1.0))
+                quantileMs(confirmed, 0.5), quantileMs(confirmed, 0.99), quantileMs(checkouts, 1.0),
+                quantileMs(checkouts.stream().filter(Checkout::shed).toList(), 1.0))
                 + (noAnswer == 0 ? "" : "\n           no answer: " + checkouts.stream()
                         .filter(c -> c.status() < 0)
                         .collect(java.util.stream.Collectors.groupingBy(Checkout::error, java.util.stream.Collectors.counting())));
@@ -120,11 +117,6 @@ final class OpenLoad implements AutoCloseable {
 
     @Override
     public void close() {
-        http.shutdownNow();
-        try {
-            http.awaitTermination(Duration.ofSeconds(5));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        actions.close();
     }
 }

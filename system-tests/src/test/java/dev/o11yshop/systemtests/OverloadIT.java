@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.o11yshop.loadgen.LocalPlatform;
 import dev.o11yshop.loadgen.ServiceProcess;
 import dev.o11yshop.systemtests.OpenLoad.Checkout;
@@ -16,28 +17,41 @@ import org.junit.jupiter.api.Test;
 
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.greaterThan;
+import static org.hamcrest.Matchers.greaterThanOrEqualTo;
+import static org.hamcrest.Matchers.lessThan;
+import static org.hamcrest.Matchers.lessThanOrEqualTo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Overload and recovery with the three services as processes (each with the 256 MiB heap of the chart's limits)
  * and this test's client on the same two cores: about three times what they sustain together (about 200
  * checkouts/s, measured with wrk) for 20 s, then half of the sustainable rate for 30 s. The run happens once; each
- * test judges one guarantee. The figures are printed, shed-answer latency, the slowest checkout and the share of
- * checkouts confirmed in the last 15 s among them. Those three do not yet meet what issue 10 asks on one 2-core
- * machine: shed answers and admitted checkouts wait for the CPU behind the connections being read, and after the
- * overload order-service's client to inventory-service stalls for seconds at a time (calls time out while
- * inventory-service answers in milliseconds), so its circuit opens again and again (48% to 100% confirmed in the
- * last 15 s across runs). They are reported here, not asserted, until that is fixed.
+ * test judges one guarantee, with generous bounds; the figures are printed (and belong in {@code bench} output).
+ * <p>
+ * Two clocks: the services' own (order-service's {@code request_completed} log line times a checkout from admission
+ * to answer) hold the budget tightly; the client's includes waiting for a CPU that this client, the three services and
+ * the shed answers all share, so its bounds are wider. Before shedding became cheaper than serving (no span, no log
+ * line per shed request, and shedding as soon as the CPU saturates), the same run held checkouts for 15 to 45 s and
+ * recovered to 48% in its last 15 s.
  */
 class OverloadIT {
     private static final double OVERLOAD_RATE = Double.parseDouble(System.getProperty("o11yshop.overload.rate", "600"));
+    private static final Duration OVERLOAD_TIME = Duration.ofSeconds(Long.getLong("o11yshop.overload.seconds", 20));
     private static final double CALM_RATE = Double.parseDouble(System.getProperty("o11yshop.overload.calmRate", "100"));
     private static final Duration BUDGET = Duration.ofMillis(3_000);
+    /** Past the budget, for compensation (at most 500 ms) and writing the answer. */
+    private static final Duration SERVER_MARGIN = Duration.ofMillis(1_000);
+    /** Past the budget as the client sees it: also the wait for the CPU before the request is read, and after. */
+    private static final Duration CLIENT_MARGIN = Duration.ofSeconds(5);
+    /** Median of shed answers as the client sees them; the service itself sheds in microseconds. */
+    private static final Duration SHED_MEDIAN = Duration.ofSeconds(1);
 
     private static LocalPlatform platform;
     private static List<Checkout> overload;
+    private static List<Checkout> lastFifteenSeconds;
     private static List<Checkout> all;
 
     @BeforeAll
@@ -48,12 +62,12 @@ class OverloadIT {
                                          "INVENTORY_RESTOCK_CEILING", "1000000",
                                          "ORDER_BUDGET_MS", Long.toString(BUDGET.toMillis()));
         platform = Platform.start("overload", env);
-        try (OpenLoad load = new OpenLoad(platform.order().api())) {
-            overload = load.run("overload", OVERLOAD_RATE, Duration.ofSeconds(20));
+        try (OpenLoad load = new OpenLoad(platform.order().api(), platform.inventory().api())) {
+            overload = load.run("overload", OVERLOAD_RATE, OVERLOAD_TIME);
             long calmStart = System.nanoTime();
             List<Checkout> calm = load.run("calm", CALM_RATE, Duration.ofSeconds(30));
-            System.out.println(OpenLoad.summary("last 15 s", CALM_RATE,
-                                                OpenLoad.sentSince(calm, calmStart + Duration.ofSeconds(15).toNanos())));
+            lastFifteenSeconds = OpenLoad.sentSince(calm, calmStart + Duration.ofSeconds(15).toNanos());
+            System.out.println(OpenLoad.summary("last 15 s", CALM_RATE, lastFifteenSeconds));
             all = new ArrayList<>(overload);
             all.addAll(calm);
         }
@@ -79,12 +93,47 @@ class OverloadIT {
     }
 
     @Test
-    void theExcessIsShedWithRetryAfterAsAProblem() {
-        assertThat("the overload was shed, not queued", OpenLoad.count(overload, Checkout::shed), greaterThan(0L));
+    void theExcessIsShedFastWithRetryAfterAsAProblem() {
+        List<Checkout> shed = overload.stream().filter(Checkout::shed).toList();
+        assertThat("the overload was shed, not queued", shed.size(), greaterThan(0));
         for (Checkout checkout : all) {
             if (checkout.shed()) {
                 assertEquals("application/problem+json", checkout.contentType(), "a shed answer is a problem");
             }
         }
+        assertThat("median shed answer (ms)", OpenLoad.quantileMs(shed, 0.5), lessThan(SHED_MEDIAN.toMillis()));
+        assertThat("slowest shed answer (ms)", OpenLoad.quantileMs(shed, 1.0),
+                   lessThan(BUDGET.plus(CLIENT_MARGIN).toMillis()));
+    }
+
+    @Test
+    void noCheckoutOutlastsItsBudget() throws Exception {
+        double slowestServerMs = 0;
+        int timed = 0;
+        for (JsonNode line : platform.order().logLines()) {
+            if ("request_completed".equals(line.path("message").asText())
+                    && "POST".equals(line.path("method").asText())
+                    && "/api/orders".equals(line.path("route").asText())) {
+                slowestServerMs = Math.max(slowestServerMs, line.path("duration_ms").asDouble());
+                timed++;
+            }
+        }
+        System.out.printf("slowest checkout: %.0f ms in order-service (%d timed), %d ms at the client%n",
+                          slowestServerMs, timed, OpenLoad.quantileMs(all, 1.0));
+        assertThat("checkouts order-service timed", timed, greaterThan(0));
+        assertThat("slowest checkout in order-service, admission to answer (ms)", slowestServerMs,
+                   lessThanOrEqualTo((double) BUDGET.plus(SERVER_MARGIN).toMillis()));
+        assertThat("slowest checkout at the client (ms)", OpenLoad.quantileMs(all, 1.0),
+                   lessThan(BUDGET.plus(CLIENT_MARGIN).toMillis()));
+        assertEquals(0, OpenLoad.count(all, checkout -> checkout.status() < 0), "checkouts without an answer");
+    }
+
+    @Test
+    void goodputRecoversOnceTheLoadIsBackUnderCapacity() {
+        assertNotNull(lastFifteenSeconds);
+        assertThat("checkouts sent in the last 15 s", lastFifteenSeconds.size(), greaterThan(0));
+        long confirmed = OpenLoad.count(lastFifteenSeconds, checkout -> checkout.status() == 201);
+        assertThat("share of checkouts confirmed in the last 15 s (%)",
+                   100.0 * confirmed / lastFifteenSeconds.size(), greaterThanOrEqualTo(95.0));
     }
 }

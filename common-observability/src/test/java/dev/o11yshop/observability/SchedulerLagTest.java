@@ -1,0 +1,49 @@
+package dev.o11yshop.observability;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.greaterThan;
+import static org.hamcrest.Matchers.lessThan;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import org.junit.jupiter.api.Test;
+
+/** The lag grows while every carrier is busy and falls back once they are free. */
+class SchedulerLagTest {
+    private static final long MAX_LAG_NANOS = Duration.ofMillis(100).toNanos();
+
+    @Test
+    void lagGrowsWhileEveryCarrierIsBusyAndFallsBackAfter() throws Exception {
+        SchedulerLag lag = SchedulerLag.instance();
+        AtomicBoolean spin = new AtomicBoolean(true);
+        List<Thread> spinners = new ArrayList<>();
+        // Virtual threads that never block keep their carriers: one per carrier saturates the scheduler.
+        for (int i = 0; i < Runtime.getRuntime().availableProcessors(); i++) {
+            spinners.add(Thread.ofVirtual().start(() -> {
+                while (spin.get()) {
+                    Thread.onSpinWait();
+                }
+            }));
+        }
+        try {
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (lag.lagNanos() <= MAX_LAG_NANOS && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            assertThat("lag while every carrier spins (ns)", lag.lagNanos(), greaterThan(MAX_LAG_NANOS));
+        } finally {
+            spin.set(false);
+            for (Thread spinner : spinners) {
+                spinner.join();
+            }
+        }
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (lag.lagNanos() >= MAX_LAG_NANOS && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertThat("lag once the carriers are free (ns)", lag.lagNanos(), lessThan(MAX_LAG_NANOS));
+    }
+}
