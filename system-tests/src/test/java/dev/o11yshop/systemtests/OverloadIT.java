@@ -27,27 +27,36 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Overload and recovery with the three services as processes (each with the 256 MiB heap of the chart's limits)
- * and this test's client on the same two cores: about three times what they sustain together (about 200
- * checkouts/s, measured with wrk) for 20 s, then half of the sustainable rate for 30 s. The run happens once; each
+ * and this test's client on the same two cores: about three times what they sustain together for 20 s, then half of
+ * it for 30 s. Here, with full observability (every span exported to the OTLP receiver in this JVM, a JSON log line
+ * per request), the two cores are saturated at about 100 checkouts/s (about 200/s with export off, measured with
+ * wrk): 300/s, then 50/s. {@code -Do11yshop.overload.rate=600 -Do11yshop.overload.seconds=60} runs it harder. The run happens once; each
  * test judges one guarantee, with generous bounds; the figures are printed (and belong in {@code bench} output).
  * <p>
  * Two clocks: the services' own (order-service's {@code request_completed} log line times a checkout from admission
- * to answer) hold the budget tightly; the client's includes waiting for a CPU that this client, the three services and
+ * to answer) hold the budget within a margin; the client's includes waiting for a CPU that this client, the three services and
  * the shed answers all share, so its bounds are wider. Before shedding became cheaper than serving (no span, no log
  * line per shed request, and shedding as soon as the CPU saturates), the same run held checkouts for 15 to 45 s and
  * recovered to 48% in its last 15 s.
  */
 class OverloadIT {
-    private static final double OVERLOAD_RATE = Double.parseDouble(System.getProperty("o11yshop.overload.rate", "600"));
+    private static final double OVERLOAD_RATE = Double.parseDouble(System.getProperty("o11yshop.overload.rate", "300"));
     private static final Duration OVERLOAD_TIME = Duration.ofSeconds(Long.getLong("o11yshop.overload.seconds", 20));
-    private static final double CALM_RATE = Double.parseDouble(System.getProperty("o11yshop.overload.calmRate", "100"));
+    private static final double CALM_RATE = Double.parseDouble(System.getProperty("o11yshop.overload.calmRate", "50"));
     private static final Duration BUDGET = Duration.ofMillis(3_000);
-    /** Past the budget, for compensation (at most 500 ms) and writing the answer. */
-    private static final Duration SERVER_MARGIN = Duration.ofMillis(1_000);
-    /** Past the budget as the client sees it: also the wait for the CPU before the request is read, and after. */
-    private static final Duration CLIENT_MARGIN = Duration.ofSeconds(5);
-    /** Median of shed answers as the client sees them; the service itself sheds in microseconds. */
-    private static final Duration SHED_MEDIAN = Duration.ofSeconds(1);
+    /**
+     * Past the budget: compensation (at most 500 ms) and the CPU work between the saga's calls, which the budget
+     * bounds only at the next call; on two saturated cores that work waits for the CPU and for full collections of the
+     * 256 MiB heap (up to 0.6 s each), so a burst of checkouts can end 1.5 s late (4.5 s seen once in CI).
+     */
+    private static final Duration SERVER_MARGIN = Duration.ofMillis(2_500);
+    /**
+     * Past the budget as the client sees it: also the wait for the CPU before the request is read and after it is
+     * answered, in the services and in this JVM (up to 2.8 s more than order-service's own clock at 300/s).
+     */
+    private static final Duration CLIENT_MARGIN = Duration.ofSeconds(6);
+    /** Median of shed answers as the client sees them (0.2 to 1.2 s seen); the service itself sheds in microseconds. */
+    private static final Duration SHED_MEDIAN = Duration.ofMillis(1_500);
 
     private static LocalPlatform platform;
     private static List<Checkout> overload;
@@ -60,12 +69,18 @@ class OverloadIT {
         Map<String, String> env = Map.of("INVENTORY_RESTOCK_INTERVAL_MS", "1000",
                                          "INVENTORY_RESTOCK_UNITS", "2000",
                                          "INVENTORY_RESTOCK_CEILING", "1000000",
-                                         "ORDER_BUDGET_MS", Long.toString(BUDGET.toMillis()));
+                                         "ORDER_BUDGET_MS", Long.toString(BUDGET.toMillis()),
+                                         // GC pauses in each service's stderr log, for when a bound is missed.
+                                         "JAVA_TOOL_OPTIONS", "-Xlog:gc:stderr:uptime");
         platform = Platform.start("overload", env);
         try (OpenLoad load = new OpenLoad(platform.order().api(), platform.inventory().api())) {
             overload = load.run("overload", OVERLOAD_RATE, OVERLOAD_TIME);
             long calmStart = System.nanoTime();
             List<Checkout> calm = load.run("calm", CALM_RATE, Duration.ofSeconds(30));
+            long lastFailure = calm.stream().filter(checkout -> checkout.status() != 201)
+                    .mapToLong(Checkout::sentAtNanos).max().orElse(calmStart);
+            System.out.printf("recovery: the last failed checkout was sent %d ms after the overload ended%n",
+                              (lastFailure - calmStart) / 1_000_000);
             lastFifteenSeconds = OpenLoad.sentSince(calm, calmStart + Duration.ofSeconds(15).toNanos());
             System.out.println(OpenLoad.summary("last 15 s", CALM_RATE, lastFifteenSeconds));
             all = new ArrayList<>(overload);
@@ -86,6 +101,9 @@ class OverloadIT {
             assertTrue(ProcessHandle.of(service.pid()).map(ProcessHandle::isAlive).orElse(false),
                        service.name() + " exited under overload");
             Path stderr = service.stdout().resolveSibling(service.name() + ".stderr.log");
+            Files.readAllLines(Path.of("/proc", Long.toString(service.pid()), "status")).stream()
+                    .filter(line -> line.startsWith("VmHWM:"))
+                    .forEach(line -> System.out.println(service.name() + " peak RSS " + line.substring(6).trim()));
             assertFalse(Files.readString(service.stdout()).contains("OutOfMemoryError")
                                 || Files.exists(stderr) && Files.readString(stderr).contains("OutOfMemoryError"),
                         service.name() + " ran out of memory");
