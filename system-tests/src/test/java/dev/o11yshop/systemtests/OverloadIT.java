@@ -28,21 +28,21 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * Overload and recovery with the three services as processes (each with the 256 MiB heap of the chart's limits)
  * and this test's client on the same two cores: about three times what they sustain together for 20 s, then half of
- * it for 30 s. Here, with full observability (every span exported to the OTLP receiver in this JVM, a JSON log line
- * per request), the two cores are saturated at about 100 checkouts/s (about 200/s with export off, measured with
- * wrk): 300/s, then 50/s. {@code -Do11yshop.overload.rate=600 -Do11yshop.overload.seconds=60} runs it harder. The run happens once; each
+ * it for 30 s. Warm, with full observability (every span exported to the OTLP receiver in this JVM, a JSON log line
+ * per request), the two cores carry about 180 checkouts/s (services 6.5-7.6 ms of CPU per checkout, client and
+ * receiver 3 ms); with export off, about 200/s (wrk): 600/s, then 100/s. The run happens once; each
  * test judges one guarantee, with generous bounds; the figures are printed (and belong in {@code bench} output).
  * <p>
  * Two clocks: the services' own (order-service's {@code request_completed} log line times a checkout from admission
- * to answer) hold the budget within a margin; the client's includes waiting for a CPU that this client, the three services and
- * the shed answers all share, so its bounds are wider. Before shedding became cheaper than serving (no span, no log
- * line per shed request, and shedding as soon as the CPU saturates), the same run held checkouts for 15 to 45 s and
- * recovered to 48% in its last 15 s.
+ * to answer) hold the budget within a margin; the client's includes waiting for a CPU that this client, the three
+ * services and the shed answers all share, so its bounds are wider. Before shedding became cheaper than serving (no
+ * span, no log line per shed request, and shedding as soon as the CPU saturates), the same run held checkouts for 15
+ * to 45 s and recovered to 48% in its last 15 s.
  */
 class OverloadIT {
-    private static final double OVERLOAD_RATE = Double.parseDouble(System.getProperty("o11yshop.overload.rate", "300"));
+    private static final double OVERLOAD_RATE = Double.parseDouble(System.getProperty("o11yshop.overload.rate", "600"));
     private static final Duration OVERLOAD_TIME = Duration.ofSeconds(Long.getLong("o11yshop.overload.seconds", 20));
-    private static final double CALM_RATE = Double.parseDouble(System.getProperty("o11yshop.overload.calmRate", "50"));
+    private static final double CALM_RATE = Double.parseDouble(System.getProperty("o11yshop.overload.calmRate", "100"));
     private static final Duration BUDGET = Duration.ofMillis(3_000);
     /**
      * Past the budget: compensation (at most 500 ms) and the CPU work between the saga's calls, which the budget
@@ -52,11 +52,11 @@ class OverloadIT {
     private static final Duration SERVER_MARGIN = Duration.ofMillis(2_500);
     /**
      * Past the budget as the client sees it: also the wait for the CPU before the request is read and after it is
-     * answered, in the services and in this JVM (up to 2.8 s more than order-service's own clock at 300/s).
+     * answered, in the services and in this JVM (up to 3.6 s more than order-service's own clock).
      */
     private static final Duration CLIENT_MARGIN = Duration.ofSeconds(6);
-    /** Median of shed answers as the client sees them (0.2 to 1.2 s seen); the service itself sheds in microseconds. */
-    private static final Duration SHED_MEDIAN = Duration.ofMillis(1_500);
+    /** Median of shed answers as the client sees them (0.1 to 1.2 s seen); the service itself sheds in microseconds. */
+    private static final Duration SHED_MEDIAN = Duration.ofMillis(2_000);
 
     private static LocalPlatform platform;
     private static List<Checkout> overload;
