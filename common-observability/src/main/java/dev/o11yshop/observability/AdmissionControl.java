@@ -211,8 +211,8 @@ public final class AdmissionControl implements Filter {
 
     /**
      * Requests the API socket holds at most, routed or not: twice the admission bound, so that admission control
-     * (which traces and counts what it sheds) does the shedding while the CPU keeps up, and the socket only when it
-     * does not. Past it Helidon answers 503 itself (see {@link ProblemDirectHandlers}).
+     * (which counts what it sheds under its route) does the shedding while the CPU keeps up, and the socket only when
+     * it does not. Past it Helidon answers 503 itself (see {@link ProblemDirectHandlers}).
      */
     public int socketLimit() {
         return 2 * settings.maxConcurrentRequests();

@@ -28,9 +28,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * Overload and recovery with the three services as processes (each with the 256 MiB heap of the chart's limits)
  * and this test's client on the same two cores: about three times what they sustain together for 20 s, then half of
- * it for 30 s. Warm, with full observability (every span exported to the OTLP receiver in this JVM, a JSON log line
- * per request), the two cores carry about 180 checkouts/s (services 6.5-7.6 ms of CPU per checkout, client and
- * receiver 3 ms); with export off, about 200/s (wrk): 600/s, then 100/s. The run happens once; each
+ * it for 30 s. The services start cold here (their warm-up is 200 requests, not the JIT's minutes) and export every
+ * span to the OTLP receiver in this JVM: in their first minute the two cores carry about 200 checkouts/s (100-226/s
+ * confirmed while shedding); warm, {@code bench} finds about 900/s. So 600/s, then 100/s. The run happens once; each
  * test judges one guarantee, with generous bounds; the figures are printed (and belong in {@code bench} output).
  * <p>
  * Two clocks: the services' own (order-service's {@code request_completed} log line times a checkout from admission
